@@ -1,0 +1,338 @@
+"""CloudflareClient: the one place that speaks HTTP to the Cloudflare API v4.
+
+It adds auth headers and the User-Agent, unwraps the `{success, errors, messages, result,
+result_info}` envelope, turns failures into `CloudflareAPIError`, retries what is safe to
+retry, keeps the run inside Cloudflare's rate budget, and pages through lists. Resource
+modules (`api/workers.py`, `api/kv.py`, ...) know the URLs; nothing else imports httpx.
+
+Retry rules (one place, see `_should_retry`):
+  * 429: retried for every method (the limiter refused the request before it ran), after
+    `Retry-After` (seconds or HTTP date; at least 1 s; more than 60 s fails fast).
+  * 5xx and transport errors: retried with exponential backoff and full jitter, but only
+    for idempotent methods (GET, PUT, PATCH, DELETE). A POST is retried only when the
+    connection was never made, since a POST that reached Cloudflare may have been applied.
+The sleep function and the clock are injectable, so tests never wait.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json as jsonlib
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from cfworker import __version__
+from cfworker.api.errors import ApiErrorItem, CloudflareAPIError
+from cfworker.settings import DEFAULT_API_BASE_URL, Credentials
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+MAX_RETRY_AFTER = 60.0
+# Errors raised before any byte of the request left this machine: safe to retry for POST.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A successful API answer: the result plus pagination info and messages."""
+
+    result: Any
+    result_info: Mapping[str, Any] = field(default_factory=dict)
+    messages: tuple[Any, ...] = ()
+
+
+class RateBudget:
+    """A sliding-window request budget: waits instead of collecting 429s.
+
+    Cloudflare allows 1200 requests per 5 minutes per user; a long run (a DNS hook with
+    thousands of records, a watch session) paces itself below that.
+    """
+
+    def __init__(
+        self,
+        limit: int = 1200,
+        window: float = 300.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
+        self.waited = 0.0
+
+    def acquire(self) -> None:
+        """Block until one more request fits in the window, then record it."""
+        now = self._clock()
+        while self._sent and now - self._sent[0] >= self.window:
+            self._sent.popleft()
+        if len(self._sent) >= self.limit:
+            delay = self._sent[0] + self.window - now
+            if delay > 0:
+                log.debug("rate budget: %d requests in %.0fs, waiting %.2fs", self.limit, self.window, delay)
+                self.waited += delay
+                self._sleep(delay)
+            self._sent.popleft()
+            now = self._clock()
+        self._sent.append(now)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 8.0, rand: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with full jitter for retry number `attempt` (1-based)."""
+    return rand() * min(cap, base * (2 ** (attempt - 1))) + base / 2
+
+
+class CloudflareClient:
+    """Sync client for api.cloudflare.com/client/v4 (or CLOUDFLARE_API_BASE_URL)."""
+
+    def __init__(
+        self,
+        credentials: Credentials | None,
+        *,
+        base_url: str = DEFAULT_API_BASE_URL,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 60.0,
+        max_attempts: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+        budget: RateBudget | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.credentials = credentials
+        self.base_url = base_url.rstrip("/")
+        self.max_attempts = max_attempts
+        self._sleep = sleep
+        self._rand = rand
+        self.budget = budget if budget is not None else RateBudget(sleep=sleep)
+        self.request_count = 0
+        headers = {"User-Agent": f"cfworker/{__version__}", "Accept": "application/json"}
+        if credentials is not None:
+            headers.update(credentials.headers())
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            follow_redirects=False,
+        )
+
+    # -- lifecycle -----------------------------------------------------------------
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._http.close()
+
+    def __enter__(self) -> CloudflareClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public API -----------------------------------------------------------------
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send a request and return the envelope's `result` (None for 204)."""
+        return self.call_envelope(method, path, **kwargs).result
+
+    def call_envelope(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Envelope:
+        """Send a request and return the whole successful envelope."""
+        response = self._send(method, path, params=params, json=json, files=files, data=data,
+                              content=content, headers=headers)
+        return self._unwrap(method, path, response)
+
+    def call_raw(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                 allow_status: tuple[int, ...] = ()) -> httpx.Response:
+        """Send a request whose success body is not an envelope (e.g. a KV value).
+
+        Statuses in allow_status (e.g. 404 for a missing KV key) are returned, not raised.
+        """
+        response = self._send(method, path, params=params)
+        if response.is_success or response.status_code in allow_status:
+            return response
+        self._unwrap(method, path, response)  # raises with the envelope's details
+        raise AssertionError("unreachable")
+
+    def paginate(self, path: str, *, params: Mapping[str, Any] | None = None, per_page: int = 50) -> Iterator[Any]:
+        """Yield every item of a list endpoint, following cursors or page numbers.
+
+        Cursor lists (`result_info.cursor`) are followed until the cursor is empty;
+        page lists until `total_pages` (or `total_count`) is reached or a page is short.
+        """
+        query: dict[str, Any] = dict(params or {})
+        page = 1
+        cursor: str | None = None
+        while True:
+            if cursor:
+                query.pop("page", None)
+                query["cursor"] = cursor
+            else:
+                query["page"] = page
+            query.setdefault("per_page", per_page)
+            envelope = self.call_envelope("GET", path, params=query)
+            items = envelope.result or []
+            yield from items
+            info = envelope.result_info or {}
+            cursor = info.get("cursor") or None
+            if cursor:
+                continue
+            if "cursors" in info and isinstance(info["cursors"], Mapping):
+                cursor = info["cursors"].get("after") or None
+                if cursor:
+                    continue
+            if not items:
+                return
+            if info.get("total_pages") is not None:
+                if page >= int(info["total_pages"]):
+                    return
+            elif info.get("total_count") is not None:
+                if page * int(info.get("per_page") or query["per_page"]) >= int(info["total_count"]):
+                    return
+            elif len(items) < int(query["per_page"]):
+                return
+            page += 1
+
+    # -- internals -------------------------------------------------------------------
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        method = method.upper()
+        attempt = 0
+        while True:
+            attempt += 1
+            self.budget.acquire()
+            self.request_count += 1
+            started = time.perf_counter()
+            try:
+                response = self._http.request(method, path, **{k: v for k, v in kwargs.items() if v is not None})
+            except httpx.TransportError as exc:
+                elapsed = (time.perf_counter() - started) * 1000
+                log.debug("%s %s -> %s after %.0f ms (attempt %d)", method, path, type(exc).__name__, elapsed, attempt)
+                never_sent = isinstance(exc, _NOT_SENT)
+                if attempt < self.max_attempts and (method in IDEMPOTENT or never_sent):
+                    self._sleep(backoff_delay(attempt, rand=self._rand))
+                    continue
+                raise CloudflareAPIError(
+                    method=method, path=path, status=None,
+                    detail=f"{_describe_transport_error(exc)} at {self.base_url}"
+                    + ("" if never_sent or method in IDEMPOTENT else "; the request may have been applied"),
+                ) from None
+            elapsed = (time.perf_counter() - started) * 1000
+            log.debug("%s %s -> %d in %.0f ms (attempt %d)", method, path, response.status_code, elapsed, attempt)
+            delay = self._retry_delay(method, response, attempt)
+            if delay is None:
+                return response
+            response.close()
+            self._sleep(delay)
+
+    def _retry_delay(self, method: str, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying this response, or None to return it."""
+        status = response.status_code
+        if status not in RETRYABLE_STATUS or attempt >= self.max_attempts:
+            return None
+        if status == 429:
+            wait = parse_retry_after(response.headers.get("retry-after"))
+            if wait is not None and wait > MAX_RETRY_AFTER:
+                return None  # fail fast: the caller reports when to rerun
+            return max(1.0, wait if wait is not None else 1.0) + self._rand() * 0.25
+        if method not in IDEMPOTENT:
+            return None  # a POST that reached the server may have been applied
+        return backoff_delay(attempt, rand=self._rand)
+
+    def _unwrap(self, method: str, path: str, response: httpx.Response) -> Envelope:
+        ray_id = response.headers.get("cf-ray")
+        source = self.credentials.source if self.credentials else None
+        if response.status_code in (204, 205) or (response.is_success and not response.content):
+            return Envelope(result=None)
+        try:
+            body = jsonlib.loads(response.content)
+        except ValueError:
+            kind = response.headers.get("content-type", "unknown content type").split(";")[0]
+            snippet = " ".join(response.text[:200].split())
+            if response.headers.get("cf-mitigated") == "challenge":
+                detail = "blocked by a Cloudflare challenge page (WAF), not an API answer"
+            else:
+                detail = f"the answer was not JSON ({kind}): {snippet!r}"
+            raise CloudflareAPIError(method=method, path=path, status=response.status_code,
+                                     ray_id=ray_id, detail=detail, credential_source=source) from None
+        if not isinstance(body, dict):
+            raise CloudflareAPIError(method=method, path=path, status=response.status_code, ray_id=ray_id,
+                                     detail="the answer was JSON but not an API envelope",
+                                     credential_source=source)
+        if body.get("success") is True and response.is_success:
+            return Envelope(
+                result=body.get("result"),
+                result_info=body.get("result_info") or {},
+                messages=tuple(body.get("messages") or ()),
+            )
+        errors = [_error_item(e) for e in body.get("errors") or ()]
+        if not errors and "error" in body:  # some endpoints answer {error, code}
+            errors = [ApiErrorItem(_int_or_none(body.get("code")), str(body["error"]))]
+        detail = None
+        if response.status_code == 429:
+            wait = parse_retry_after(response.headers.get("retry-after"))
+            detail = f"rate limited; Cloudflare asked to wait {wait:.0f} s" if wait else "rate limited"
+        raise CloudflareAPIError(method=method, path=path, status=response.status_code, errors=errors,
+                                 ray_id=ray_id, detail=detail, credential_source=source)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _error_item(raw: Any) -> ApiErrorItem:
+    if isinstance(raw, Mapping):
+        return ApiErrorItem(_int_or_none(raw.get("code")), str(raw.get("message", "")).strip() or "no message")
+    return ApiErrorItem(None, str(raw))
+
+
+def _describe_transport_error(exc: httpx.TransportError) -> str:
+    names = {
+        httpx.ConnectError: "could not connect",
+        httpx.ConnectTimeout: "timed out connecting",
+        httpx.ReadTimeout: "timed out waiting for the answer",
+        httpx.WriteTimeout: "timed out sending the request",
+        httpx.RemoteProtocolError: "the connection was closed without an answer",
+        httpx.ReadError: "the connection broke while reading the answer",
+    }
+    for kind, text in names.items():
+        if isinstance(exc, kind):
+            return text
+    return f"network error ({type(exc).__name__})"
+

@@ -1,0 +1,199 @@
+"""The fake Cloudflare's in-memory state: one `State` object holding every product's data.
+
+Core records (user, accounts, zones, API tokens) are defined here; each product module
+(state_workers, state_triggers, state_kv, state_dns, state_cache) defines its own records and
+handlers and keeps them in the matching `State` field. `new_state()` builds the default world:
+one user, one account with a fixed id, one all-permission token, no zones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from tests.fakes.wire import now_iso
+
+if TYPE_CHECKING:
+    from tests.fakes.state_cache import Purge, TokenBucket
+    from tests.fakes.state_kv import Namespace
+    from tests.fakes.state_triggers import CustomDomain, WorkerRoute
+    from tests.fakes.state_workers import Script
+
+DEFAULT_ACCOUNT_ID = "9a7806061c88ada191ed06f989cc3dac"
+DEFAULT_ACCOUNT_NAME = "cfworker-tests"
+DEFAULT_TOKEN = "cfwtest-allperms-0123456789abcdefghijklm"  # 40 chars, like real tokens
+DEFAULT_TOKEN_ID = "ed17574386854bf78a67040be0a770b0"
+DEFAULT_EMAIL = "dev@example.com"
+DEFAULT_GLOBAL_KEY = "0123456789abcdef0123456789abcdef01234"  # 37 hex, like real global keys
+DEFAULT_USER_ID = "7c5dae5552338874e5053f2534d2767a"
+
+# Permission scopes a token may hold; ":write" implies ":read".
+ALL_PERMISSIONS = frozenset({
+    "user:read", "account:read", "zone:read", "zone:write", "dns:read", "dns:write", "cache:purge",
+    "workers_scripts:read", "workers_scripts:write", "workers_routes:read", "workers_routes:write",
+    "workers_kv:read", "workers_kv:write",
+})
+
+PLAN_NAMES = {"free": "Free Website", "pro": "Pro Website", "business": "Business Website",
+              "enterprise": "Enterprise Website"}
+
+
+@dataclass
+class Account:
+    """A Cloudflare account."""
+
+    id: str
+    name: str
+    created_on: str = field(default_factory=now_iso)
+
+    def as_api(self) -> dict[str, Any]:
+        """The account object as `/accounts` returns it."""
+        return {"id": self.id, "name": self.name, "type": "standard", "created_on": self.created_on,
+                "settings": {"enforce_twofactor": False, "abuse_contact_email": None}}
+
+
+@dataclass
+class Zone:
+    """A zone (domain) in an account."""
+
+    id: str
+    name: str
+    account_id: str
+    status: str = "active"
+    plan: str = "free"
+    created_on: str = field(default_factory=now_iso)
+    purge_max_items: int | None = None  # None: 100, or 500 on enterprise (api-notes §6.3)
+
+    def as_api(self, account_name: str) -> dict[str, Any]:
+        """The zone object as `/zones` returns it."""
+        return {
+            "id": self.id, "name": self.name, "status": self.status, "paused": False, "type": "full",
+            "development_mode": 0, "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
+            "original_name_servers": None, "original_registrar": None, "original_dnshost": None,
+            "created_on": self.created_on, "modified_on": self.created_on, "activated_on": self.created_on,
+            "meta": {"step": 2, "custom_certificate_quota": 0, "page_rule_quota": 3, "phishing_detected": False},
+            "owner": {"id": None, "type": "user", "email": None},
+            "account": {"id": self.account_id, "name": account_name},
+            "tenant": {"id": None, "name": None}, "tenant_unit": {"id": None},
+            "permissions": ["#zone:read", "#zone:edit"],
+            "plan": {"id": self.plan, "name": PLAN_NAMES.get(self.plan, self.plan), "price": 0, "currency": "USD",
+                     "frequency": "", "is_subscribed": True, "can_subscribe": False,
+                     "legacy_id": self.plan, "legacy_discount": False, "externally_managed": False},
+        }
+
+    @property
+    def max_purge_items(self) -> int:
+        """How many purge items one request may carry on this zone."""
+        if self.purge_max_items is not None:
+            return self.purge_max_items
+        return 500 if self.plan == "enterprise" else 100
+
+
+@dataclass
+class Token:
+    """An API token: its permission scopes and optional account/zone restrictions."""
+
+    value: str = field(repr=False)
+    id: str
+    permissions: frozenset[str] = ALL_PERMISSIONS
+    status: Literal["active", "disabled", "expired"] = "active"
+    owner: Literal["user", "account"] = "user"
+    account_ids: frozenset[str] | None = None  # None: every account of the user
+    zone_ids: frozenset[str] | None = None  # None: all zones ("All zones" resource)
+
+
+@dataclass
+class User:
+    """The one user behind the default credentials."""
+
+    id: str = DEFAULT_USER_ID
+    email: str = DEFAULT_EMAIL
+    global_key: str = field(default=DEFAULT_GLOBAL_KEY, repr=False)
+
+
+@dataclass
+class Principal:
+    """Who sent a request: a token, or the user's global key (which may do everything)."""
+
+    kind: Literal["token", "global_key"]
+    token: Token | None = None
+
+    def allows(self, scope: str | None) -> bool:
+        """Whether the credentials hold `scope` (a write scope implies its read scope)."""
+        if scope is None or self.token is None:
+            return True
+        perms = self.token.permissions
+        return scope in perms or (scope.endswith(":read") and scope[:-5] + ":write" in perms)
+
+    def sees_account(self, account_id: str) -> bool:
+        """Whether the credentials reach this account."""
+        return self.token is None or self.token.account_ids is None or account_id in self.token.account_ids
+
+    def sees_zone(self, zone: Zone) -> bool:
+        """Whether the credentials reach this zone."""
+        if not self.sees_account(zone.account_id):
+            return False
+        return self.token is None or self.token.zone_ids is None or zone.id in self.token.zone_ids
+
+    @property
+    def all_zones(self) -> bool:
+        """True unless the token is restricted to specific zones (wrangler's 10000 fallback case)."""
+        return self.token is None or self.token.zone_ids is None
+
+
+@dataclass
+class Config:
+    """Knobs tests may turn: limits and optional emulations."""
+
+    script_size_limit: int = 10 * 1024 * 1024
+    dns_batch_limits: dict[str, int] = field(default_factory=lambda: {"free": 200, "pro": 3500, "business": 3500,
+                                                                      "enterprise": 3500})
+    purge_rate_limit: bool = False  # token bucket for tag/host/prefix/everything purges (api-notes §6.3)
+    new_script_subdomain_enabled: bool = False
+
+
+@dataclass
+class State:
+    """Everything the fake knows. Mutated only under `FakeCloudflare.lock`."""
+
+    user: User
+    accounts: dict[str, Account]
+    tokens: dict[str, Token]
+    zones: dict[str, Zone] = field(default_factory=dict)
+    scripts: dict[str, dict[str, Script]] = field(default_factory=dict)  # account id -> name -> Script
+    subdomains: dict[str, str] = field(default_factory=dict)  # account id -> workers.dev subdomain
+    kv: dict[str, Namespace] = field(default_factory=dict)  # namespace id -> Namespace
+    zone_routes: dict[str, list[WorkerRoute]] = field(default_factory=dict)  # zone id -> routes
+    domains: dict[str, CustomDomain] = field(default_factory=dict)  # domain id -> CustomDomain
+    dns: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # zone id -> record id -> record
+    purges: list[Purge] = field(default_factory=list)
+    purge_buckets: dict[str, TokenBucket] = field(default_factory=dict)  # account id -> bucket
+    config: Config = field(default_factory=Config)
+
+    def account_scripts(self, account_id: str) -> dict[str, Script]:
+        """The scripts of one account (created on first use)."""
+        return self.scripts.setdefault(account_id, {})
+
+    def zone_by_name(self, name: str, account_id: str | None = None) -> Zone | None:
+        """The zone called `name` (optionally within one account)."""
+        for z in self.zones.values():
+            if z.name == name.lower() and (account_id is None or z.account_id == account_id):
+                return z
+        return None
+
+    def zone_for_host(self, host: str, account_id: str) -> Zone | None:
+        """The account's zone with the longest name that is a suffix of `host`."""
+        host = host.lower()
+        best: Zone | None = None
+        for z in self.zones.values():
+            if z.account_id == account_id and (host == z.name or host.endswith("." + z.name)):
+                if best is None or len(z.name) > len(best.name):
+                    best = z
+        return best
+
+
+def new_state() -> State:
+    """The default world: one user, one account, one all-permission token."""
+    account = Account(DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NAME)
+    token = Token(DEFAULT_TOKEN, DEFAULT_TOKEN_ID)
+    return State(user=User(), accounts={account.id: account}, tokens={token.value: token})

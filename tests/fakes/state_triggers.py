@@ -1,0 +1,344 @@
+"""Ways traffic reaches a Worker: workers.dev subdomains, zone routes, custom domains, crons.
+
+Zone routes (`/zones/{z}/workers/routes`) answer 409/10020 `duplicate_route` for a pattern the
+zone already has. The wrangler-only `PUT /accounts/{a}/workers/scripts/{s}/routes` replaces the
+script's whole route set (api-notes §1.4c) and needs a token valid for all zones (else 10000,
+which is what sends wrangler to its per-zone fallback). Custom domains refuse hostnames that
+already have DNS records (100117, §1.4d).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tests.fakes.routing import Ctx, Route
+from tests.fakes.state import Zone
+from tests.fakes.state_workers import get_script
+from tests.fakes.wire import Fail, new_id, now_iso
+
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?#LW-]+$")
+
+
+@dataclass
+class WorkerRoute:
+    """A route pattern on a zone, optionally bound to a script."""
+
+    id: str
+    zone_id: str
+    pattern: str
+    script: str | None
+
+    def as_api(self) -> dict[str, Any]:
+        """`{id, pattern, script}` as the routes API returns it."""
+        d: dict[str, Any] = {"id": self.id, "pattern": self.pattern}
+        if self.script:
+            d["script"] = self.script
+        return d
+
+
+@dataclass
+class CustomDomain:
+    """A hostname attached to a Worker."""
+
+    id: str
+    account_id: str
+    zone_id: str
+    zone_name: str
+    hostname: str
+    service: str
+    environment: str
+
+    def as_api(self) -> dict[str, Any]:
+        """The domain object of `/workers/domains`."""
+        return {"id": self.id, "zone_id": self.zone_id, "zone_name": self.zone_name, "hostname": self.hostname,
+                "service": self.service, "environment": self.environment, "cert_id": self.id[::-1]}
+
+
+def route_host(pattern: str) -> str:
+    """The host part of a route pattern, wildcards stripped (`*.a.com/x*` -> `a.com`)."""
+    p = pattern.split("://", 1)[-1]
+    host = p.split("/", 1)[0].lower()
+    return host.lstrip("*").lstrip(".")
+
+
+def _check_pattern(pattern: str, zone: Zone) -> None:
+    host = route_host(pattern)
+    if host and not (host == zone.name or host.endswith("." + zone.name)):
+        raise Fail("route_zone_mismatch", pattern=pattern, zone=zone.name)
+
+
+# -- workers.dev --------------------------------------------------------------------------------
+
+def get_account_subdomain(ctx: Ctx) -> dict[str, Any]:
+    """GET /accounts/{a}/workers/subdomain (10007 when none is registered)."""
+    sub = ctx.state.subdomains.get(ctx.account_id)
+    if sub is None:
+        raise Fail("subdomain_not_found")
+    return {"subdomain": sub}
+
+
+def put_account_subdomain(ctx: Ctx) -> dict[str, Any]:
+    """PUT /accounts/{a}/workers/subdomain {"subdomain"}."""
+    name = str(ctx.body().get("subdomain", ""))
+    if not _SUBDOMAIN.match(name):
+        raise Fail("script_invalid", detail=f"invalid subdomain '{name}'")
+    if any(s == name and a != ctx.account_id for a, s in ctx.state.subdomains.items()):
+        raise Fail("subdomain_taken", name=name)
+    ctx.state.subdomains[ctx.account_id] = name
+    return {"subdomain": name}
+
+
+def delete_account_subdomain(ctx: Ctx) -> None:
+    """DELETE /accounts/{a}/workers/subdomain."""
+    ctx.state.subdomains.pop(ctx.account_id, None)
+
+
+def probe_subdomain(ctx: Ctx) -> None:
+    """GET /accounts/{a}/workers/subdomains/{name}: 10031 taken, 10032 available (sic, §1.5)."""
+    name = ctx.p["name"]
+    if name in ctx.state.subdomains.values():
+        raise Fail("subdomain_taken", name=name)
+    raise Fail("subdomain_available", name=name)
+
+
+def get_script_subdomain(ctx: Ctx) -> dict[str, Any]:
+    """GET .../scripts/{s}/subdomain."""
+    s = get_script(ctx)
+    return {"enabled": s.subdomain_enabled, "previews_enabled": s.previews_enabled}
+
+
+def post_script_subdomain(ctx: Ctx) -> dict[str, Any]:
+    """POST .../scripts/{s}/subdomain {enabled, previews_enabled?}."""
+    s = get_script(ctx)
+    body = ctx.body()
+    enabled = bool(body["enabled"])
+    if enabled and ctx.account_id not in ctx.state.subdomains:
+        raise Fail("needs_subdomain")
+    s.subdomain_enabled = enabled
+    s.previews_enabled = bool(body.get("previews_enabled", enabled))
+    return {"enabled": s.subdomain_enabled, "previews_enabled": s.previews_enabled}
+
+
+def delete_script_subdomain(ctx: Ctx) -> None:
+    """DELETE .../scripts/{s}/subdomain."""
+    s = get_script(ctx)
+    s.subdomain_enabled = s.previews_enabled = False
+
+
+# -- cron triggers ------------------------------------------------------------------------------
+
+def get_schedules(ctx: Ctx) -> dict[str, Any]:
+    """GET .../schedules."""
+    return {"schedules": list(get_script(ctx).schedules)}
+
+
+def put_schedules(ctx: Ctx) -> dict[str, Any]:
+    """PUT .../schedules [{cron}...]: replaces the set (`[]` clears it)."""
+    s = get_script(ctx)
+    body = ctx.body()
+    if not isinstance(body, list):
+        raise Fail("script_invalid", detail="schedules body must be a list of {cron}")
+    old = {x["cron"]: x for x in s.schedules}
+    new = []
+    for item in body:
+        cron = item.get("cron") if isinstance(item, dict) else None
+        fields = str(cron or "").split()
+        if not cron or len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+            raise Fail("cron_invalid", cron=cron)
+        ts = now_iso()
+        new.append(old.get(cron) or {"cron": cron, "created_on": ts, "modified_on": ts})
+    s.schedules = new
+    return {"schedules": list(new)}
+
+
+# -- zone routes --------------------------------------------------------------------------------
+
+def _zone_routes(ctx: Ctx) -> list[WorkerRoute]:
+    return ctx.state.zone_routes.setdefault(ctx.p["zone_id"], [])
+
+
+def _find_route(ctx: Ctx) -> WorkerRoute:
+    for r in _zone_routes(ctx):
+        if r.id == ctx.p["route_id"]:
+            return r
+    raise Fail("route_not_found")
+
+
+def _route_script(ctx: Ctx, script: str | None) -> str | None:
+    if script and script not in ctx.state.account_scripts(ctx.zone.account_id):
+        raise Fail("script_not_found")
+    return script or None
+
+
+def list_routes(ctx: Ctx) -> list[dict[str, Any]]:
+    """GET /zones/{z}/workers/routes (all routes, no pagination)."""
+    return [r.as_api() for r in _zone_routes(ctx)]
+
+
+def create_route(ctx: Ctx) -> dict[str, Any]:
+    """POST /zones/{z}/workers/routes {pattern, script?}."""
+    body = ctx.body()
+    pattern = body["pattern"]
+    _check_pattern(pattern, ctx.zone)
+    if any(r.pattern == pattern for r in _zone_routes(ctx)):
+        raise Fail("duplicate_route")
+    route = WorkerRoute(new_id(), ctx.zone.id, pattern, _route_script(ctx, body.get("script")))
+    _zone_routes(ctx).append(route)
+    return route.as_api()
+
+
+def get_route(ctx: Ctx) -> dict[str, Any]:
+    """GET /zones/{z}/workers/routes/{id}."""
+    return _find_route(ctx).as_api()
+
+
+def update_route(ctx: Ctx) -> dict[str, Any]:
+    """PUT /zones/{z}/workers/routes/{id} {pattern, script?}."""
+    route = _find_route(ctx)
+    body = ctx.body()
+    pattern = body["pattern"]
+    _check_pattern(pattern, ctx.zone)
+    if any(r.pattern == pattern and r.id != route.id for r in _zone_routes(ctx)):
+        raise Fail("duplicate_route")
+    route.pattern, route.script = pattern, _route_script(ctx, body.get("script"))
+    return route.as_api()
+
+
+def delete_route(ctx: Ctx) -> dict[str, Any]:
+    """DELETE /zones/{z}/workers/routes/{id}."""
+    route = _find_route(ctx)
+    _zone_routes(ctx).remove(route)
+    return {"id": route.id}
+
+
+def list_script_routes(ctx: Ctx) -> list[dict[str, Any]]:
+    """GET /accounts/{a}/workers/scripts/{s}/routes (wrangler-only endpoint)."""
+    script = get_script(ctx)
+    out = []
+    for zid, routes in ctx.state.zone_routes.items():
+        zone = ctx.state.zones.get(zid)
+        if zone is None or zone.account_id != ctx.account_id:
+            continue
+        out += [{**r.as_api(), "zone_id": zid, "zone_name": zone.name} for r in routes if r.script == script.name]
+    return out
+
+
+def put_script_routes(ctx: Ctx) -> list[dict[str, Any]]:
+    """PUT /accounts/{a}/workers/scripts/{s}/routes: replace every route of the script."""
+    script = get_script(ctx)
+    if not ctx.principal.all_zones:
+        raise Fail("forbidden")
+    body = ctx.body()
+    if not isinstance(body, list):
+        raise Fail("script_invalid", detail="routes body must be a list")
+    wanted: list[tuple[Zone, str]] = []
+    for item in body:
+        item = {"pattern": item} if isinstance(item, str) else item
+        pattern = item.get("pattern", "")
+        if item.get("zone_id"):
+            zone = ctx.state.zones.get(item["zone_id"])
+            if zone is None or zone.account_id != ctx.account_id:
+                raise Fail("route_zone_unknown", pattern=pattern)
+        elif item.get("zone_name"):
+            zone = ctx.state.zone_by_name(item["zone_name"], ctx.account_id)
+        else:
+            zone = ctx.state.zone_for_host(route_host(pattern), ctx.account_id)
+        if zone is None:
+            raise Fail("route_zone_unknown", pattern=pattern)
+        _check_pattern(pattern, zone)
+        for r in ctx.state.zone_routes.get(zone.id, []):
+            if r.pattern == pattern and r.script not in (None, script.name):
+                raise Fail("duplicate_route")
+        wanted.append((zone, pattern))
+    keep = {(z.id, p) for z, p in wanted}
+    for zid, routes in ctx.state.zone_routes.items():
+        ctx.state.zone_routes[zid] = [r for r in routes if r.script != script.name or (zid, r.pattern) in keep]
+    for zone, pattern in wanted:
+        routes = ctx.state.zone_routes.setdefault(zone.id, [])
+        existing = next((r for r in routes if r.pattern == pattern), None)
+        if existing is None:
+            routes.append(WorkerRoute(new_id(), zone.id, pattern, script.name))
+        else:
+            existing.script = script.name
+    return list_script_routes(ctx)
+
+
+# -- custom domains -----------------------------------------------------------------------------
+
+def list_domains(ctx: Ctx) -> list[dict[str, Any]]:
+    """GET /accounts/{a}/workers/domains with optional filters."""
+    q = ctx.req.q
+    out = []
+    for d in ctx.state.domains.values():
+        if d.account_id != ctx.account_id:
+            continue
+        if any(q(k) and getattr(d, k) != q(k) for k in ("zone_name", "service", "zone_id", "hostname", "environment")):
+            continue
+        out.append(d.as_api())
+    return sorted(out, key=lambda d: d["hostname"])
+
+
+def put_domain(ctx: Ctx) -> dict[str, Any]:
+    """PUT /accounts/{a}/workers/domains {zone_id, hostname, service, environment}."""
+    body = ctx.body()
+    zone = ctx.state.zones.get(body.get("zone_id") or "")
+    if zone is None or zone.account_id != ctx.account_id:
+        raise Fail("bad_object_id", path=f"/zones/{body.get('zone_id')}")
+    hostname = str(body["hostname"]).lower()
+    if not (hostname == zone.name or hostname.endswith("." + zone.name)):
+        raise Fail("domain_not_in_zone", hostname=hostname, zone=zone.name)
+    if body["service"] not in ctx.state.account_scripts(ctx.account_id):
+        raise Fail("script_not_found")
+    if any(r["name"] == hostname for r in ctx.state.dns.get(zone.id, {}).values()):
+        raise Fail("domain_dns_conflict", hostname=hostname)
+    existing = next((d for d in ctx.state.domains.values() if d.hostname == hostname), None)
+    dom = CustomDomain(existing.id if existing else new_id(), ctx.account_id, zone.id, zone.name, hostname,
+                       body["service"], body.get("environment") or "production")
+    ctx.state.domains[dom.id] = dom
+    return dom.as_api()
+
+
+def _domain(ctx: Ctx) -> CustomDomain:
+    d = ctx.state.domains.get(ctx.p["domain_id"])
+    if d is None or d.account_id != ctx.account_id:
+        raise Fail("domain_not_found", id=ctx.p["domain_id"])
+    return d
+
+
+def get_domain(ctx: Ctx) -> dict[str, Any]:
+    """GET /accounts/{a}/workers/domains/{id}."""
+    return _domain(ctx).as_api()
+
+
+def delete_domain(ctx: Ctx) -> None:
+    """DELETE /accounts/{a}/workers/domains/{id}."""
+    del ctx.state.domains[_domain(ctx).id]
+
+
+_S = "/accounts/{account_id}/workers/scripts/{script_name}"
+_W, _R = "workers_scripts:write", "workers_scripts:read"
+ROUTES = [
+    Route("GET", "/accounts/{account_id}/workers/subdomain", get_account_subdomain, _R),
+    Route("PUT", "/accounts/{account_id}/workers/subdomain", put_account_subdomain, _W),
+    Route("DELETE", "/accounts/{account_id}/workers/subdomain", delete_account_subdomain, _W),
+    Route("GET", "/accounts/{account_id}/workers/subdomains/{name}", probe_subdomain, _R),
+    Route("GET", _S + "/subdomain", get_script_subdomain, _R),
+    Route("POST", _S + "/subdomain", post_script_subdomain, _W),
+    Route("DELETE", _S + "/subdomain", delete_script_subdomain, _W),
+    Route("GET", _S + "/schedules", get_schedules, _R),
+    Route("PUT", _S + "/schedules", put_schedules, _W),
+    Route("GET", _S + "/routes", list_script_routes, "workers_routes:read"),
+    Route("PUT", _S + "/routes", put_script_routes, "workers_routes:write"),
+    Route("GET", "/zones/{zone_id}/workers/routes", list_routes, "workers_routes:read"),
+    Route("POST", "/zones/{zone_id}/workers/routes", create_route, "workers_routes:write"),
+    Route("GET", "/zones/{zone_id}/workers/routes/{route_id}", get_route, "workers_routes:read"),
+    Route("PUT", "/zones/{zone_id}/workers/routes/{route_id}", update_route, "workers_routes:write"),
+    Route("DELETE", "/zones/{zone_id}/workers/routes/{route_id}", delete_route, "workers_routes:write"),
+    Route("GET", "/accounts/{account_id}/workers/domains", list_domains, _R),
+    Route("PUT", "/accounts/{account_id}/workers/domains", put_domain, _W),
+    Route("GET", "/accounts/{account_id}/workers/domains/{domain_id}", get_domain, _R),
+    Route("DELETE", "/accounts/{account_id}/workers/domains/{domain_id}", delete_domain, _W),
+]

@@ -1,0 +1,448 @@
+"""Workers scripts: multipart upload, bindings, versions, deployments, settings and secrets.
+
+Modelled on api-notes §1.3, §2 and §4. An upload (`PUT .../scripts/{s}`) stores every part's
+exact bytes, checks `main_module`/`body_part` and every binding (shape per §2.3, KV namespace
+ids against this account), creates a version and deploys it at 100%. Secrets live on the
+script, outside versions: an upload never drops them (`--keep-vars` help text, §2.2); an upload
+that carries a `secret_text` binding sets that secret, and a non-secret binding with a secret's
+name replaces the secret. `keep_bindings` keeps earlier bindings of the listed types.
+Simplification: secrets are script-wide, so a version uploaded but not yet deployed already
+sees secret changes it carries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes import multipart
+from tests.fakes.routing import Ctx, Route
+from tests.fakes.wire import Fail, Reply, content_hash, new_id, new_uuid, now_iso, paginate
+
+SECRET_TYPES = frozenset({"secret_text", "secret_key"})
+
+# Binding type -> groups of fields; each group needs at least one of its fields (api-notes §2.3).
+BINDING_FIELDS: dict[str, list[tuple[str, ...]]] = {
+    "plain_text": [("text",)], "json": [("json",)], "secret_text": [("text",)],
+    "secret_key": [("algorithm",), ("format",), ("usages",), ("key_base64", "key_jwk")],
+    "inherit": [], "kv_namespace": [("namespace_id",)], "r2_bucket": [("bucket_name",)],
+    "d1": [("id", "database_id")], "durable_object_namespace": [("class_name",)], "queue": [("queue_name",)],
+    "service": [("service",)], "analytics_engine": [], "ai": [], "browser": [], "images": [], "stream": [],
+    "media": [], "version_metadata": [], "assets": [], "vectorize": [("index_name",)], "hyperdrive": [("id",)],
+    "workflow": [("workflow_name",), ("class_name",)], "send_email": [], "dispatch_namespace": [("namespace",)],
+    "mtls_certificate": [("certificate_id",)], "pipelines": [("pipeline", "stream")],
+    "secrets_store_secret": [("store_id",), ("secret_name",)], "ratelimit": [("namespace_id",), ("simple",)],
+    "vpc_service": [("service_id",)], "vpc_network": [("tunnel_id", "network_id")], "worker_loader": [],
+    "logfwdr": [("destination",)], "wasm_module": [("part",)], "text_blob": [("part",)], "data_blob": [("part",)],
+    "ai_search": [("instance_name",)], "ai_search_namespace": [("namespace",)], "agent_memory": [("namespace",)],
+    "artifacts": [("namespace",)], "flagship": [("app_id",)], "websearch": [], "messaging": [], "k2": [],
+}
+
+
+@dataclass
+class Module:
+    """One uploaded part: module name, content type and the exact bytes."""
+
+    name: str
+    content_type: str
+    content: bytes = field(repr=False)
+
+
+@dataclass
+class Version:
+    """An immutable version of a script: modules, metadata and resolved (non-secret) bindings."""
+
+    id: str
+    number: int
+    modules: dict[str, Module]
+    metadata: dict[str, Any]
+    bindings: list[dict[str, Any]]
+    main_module: str | None
+    body_part: str | None
+    etag: str
+    annotations: dict[str, Any] = field(default_factory=dict)
+    created_on: str = field(default_factory=now_iso)
+    source: str = "api"
+
+    @property
+    def compatibility_date(self) -> str | None:
+        """The uploaded compatibility date."""
+        return self.metadata.get("compatibility_date")
+
+    @property
+    def compatibility_flags(self) -> list[str]:
+        """The uploaded compatibility flags."""
+        return list(self.metadata.get("compatibility_flags") or [])
+
+
+@dataclass
+class Deployment:
+    """Which versions serve traffic, and at what percentage."""
+
+    id: str
+    versions: list[dict[str, Any]]
+    annotations: dict[str, Any] = field(default_factory=dict)
+    created_on: str = field(default_factory=now_iso)
+    source: str = "api"
+
+    def as_api(self, author_email: str) -> dict[str, Any]:
+        """The deployment as `GET .../deployments` lists it."""
+        return {"id": self.id, "created_on": self.created_on, "source": self.source, "strategy": "percentage",
+                "author_email": author_email, "annotations": self.annotations, "versions": self.versions}
+
+
+@dataclass
+class Script:
+    """A Worker: its versions and deployments, secrets and non-versioned settings."""
+
+    name: str
+    account_id: str
+    tag: str = field(default_factory=new_id)
+    created_on: str = field(default_factory=now_iso)
+    modified_on: str = field(default_factory=now_iso)
+    versions: list[Version] = field(default_factory=list)
+    deployments: list[Deployment] = field(default_factory=list)
+    secrets: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # name -> binding incl. value
+    tags: list[str] = field(default_factory=list)
+    logpush: bool = False
+    observability: dict[str, Any] | None = None
+    placement: dict[str, Any] | None = None
+    tail_consumers: list[dict[str, Any]] | None = None
+    usage_model: str = "standard"
+    subdomain_enabled: bool = False
+    previews_enabled: bool = False
+    schedules: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def current(self) -> Version:
+        """The version serving (most of) the traffic: the latest deployment's biggest share."""
+        if self.deployments:
+            top = max(self.deployments[-1].versions, key=lambda v: v["percentage"])
+            return next(v for v in self.versions if v.id == top["version_id"])
+        return self.versions[-1]
+
+    @property
+    def modules(self) -> dict[str, Module]:
+        """The deployed version's modules by name."""
+        return self.current.modules
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The deployed version's parsed `metadata` part."""
+        return self.current.metadata
+
+    @property
+    def bindings(self) -> list[dict[str, Any]]:
+        """The deployed version's non-secret bindings (resolved, as stored)."""
+        return self.current.bindings
+
+    @property
+    def main_module(self) -> str | None:
+        """The deployed version's main module name."""
+        return self.current.main_module
+
+    @property
+    def etag(self) -> str:
+        """Hash of the deployed content."""
+        return self.current.etag
+
+    def content(self, module: str) -> bytes:
+        """Bytes of one deployed module."""
+        return self.modules[module].content
+
+    def public_bindings(self) -> list[dict[str, Any]]:
+        """Bindings as the API shows them: secrets by name and type only, never their values."""
+        return [dict(b) for b in self.bindings] + [{"name": n, "type": s["type"]} for n, s in sorted(self.secrets.items())]
+
+    def handlers(self) -> list[str]:
+        """Exported handlers, guessed from the main module's text."""
+        main = self.current.modules.get(self.main_module or self.current.body_part or "")
+        text = main.content if main else b""
+        return ["fetch"] + [h for h in ("scheduled", "queue", "email", "tail") if h.encode() + b"(" in text]
+
+    def as_api(self) -> dict[str, Any]:
+        """The script object of list/upload results."""
+        v = self.current
+        d: dict[str, Any] = {
+            "id": self.name, "tag": self.tag, "tags": list(self.tags), "etag": v.etag, "handlers": self.handlers(),
+            "named_handlers": [], "created_on": self.created_on, "modified_on": self.modified_on,
+            "usage_model": self.usage_model, "compatibility_date": v.compatibility_date,
+            "compatibility_flags": v.compatibility_flags, "logpush": self.logpush,
+            "tail_consumers": self.tail_consumers, "observability": self.observability,
+            "has_assets": False, "has_modules": v.main_module is not None, "last_deployed_from": "api",
+            "migration_tag": None,
+        }
+        if self.placement:
+            d["placement"] = self.placement
+            d["placement_mode"] = self.placement.get("mode")
+        return d
+
+    def version_api(self, v: Version, email: str, user_id: str) -> dict[str, Any]:
+        """A version as the versions API returns it (api-notes §1.3 `ApiVersion`)."""
+        return {"id": v.id, "number": v.number, "annotations": v.annotations,
+                "metadata": {"created_on": v.created_on, "modified_on": v.created_on, "source": v.source,
+                             "author_id": user_id, "author_email": email, "has_preview": False, "hasPreview": False},
+                "resources": {"bindings": [dict(b) for b in v.bindings]
+                              + [{"name": n, "type": s["type"]} for n, s in sorted(self.secrets.items())],
+                              "script": {"etag": v.etag, "handlers": self.handlers(), "last_deployed_from": "api"},
+                              "script_runtime": {"compatibility_date": v.compatibility_date,
+                                                 "compatibility_flags": v.compatibility_flags,
+                                                 "usage_model": self.usage_model, "limits": {}}},
+                "startup_time_ms": 1}
+
+
+# -- building a version from an upload ----------------------------------------------------------
+
+def _check_binding(ctx: Ctx, b: Any, part_names: set[str]) -> None:
+    if not isinstance(b, dict) or not isinstance(b.get("type"), str) or not isinstance(b.get("name"), str) \
+            or not b["name"]:
+        raise Fail("script_invalid", detail=f"every binding needs a string 'type' and 'name': {json.dumps(b)[:200]}")
+    kind, name = b["type"], b["name"]
+    if kind not in BINDING_FIELDS:
+        raise Fail("script_invalid", detail=f"binding '{name}' has unknown type '{kind}'")
+    for group in BINDING_FIELDS[kind]:
+        if not any(f in b for f in group):
+            raise Fail("script_invalid", detail=f"binding '{name}' of type {kind} is missing '{' or '.join(group)}'")
+    if kind in ("plain_text", "secret_text") and not isinstance(b["text"], str):
+        raise Fail("script_invalid", detail=f"binding '{name}': 'text' must be a string")
+    if kind == "kv_namespace":
+        ns_id = b["namespace_id"]
+        if not isinstance(ns_id, str) or len(ns_id) != 32 or any(c not in "0123456789abcdef" for c in ns_id):
+            raise Fail("kv_binding_invalid", id=ns_id)
+        ns = ctx.state.kv.get(ns_id)
+        if ns is None or ns.account_id != ctx.account_id:
+            raise Fail("kv_binding_not_found", id=ns_id)
+    if kind in ("wasm_module", "text_blob", "data_blob") and b["part"] not in part_names:
+        raise Fail("script_invalid", detail=f"binding '{name}' refers to part '{b['part']}' which was not uploaded")
+
+
+def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], *,
+                  strict_inherit: bool) -> tuple[Version, dict[str, dict[str, Any]], set[str]]:
+    """Check an upload and turn it into a Version plus secret changes (set, removed)."""
+    meta_parts = [p for p in parts if p.name == "metadata"]
+    if not meta_parts:
+        raise Fail("script_invalid", detail="the upload has no 'metadata' part")
+    try:
+        metadata = json.loads(meta_parts[0].data)
+    except ValueError as exc:
+        raise Fail("script_invalid", detail=f"metadata is not valid JSON: {exc}") from None
+    if not isinstance(metadata, dict):
+        raise Fail("script_invalid", detail="metadata must be a JSON object")
+    modules = {p.name: Module(p.name, p.content_type or "application/octet-stream", p.data)
+               for p in parts if p.name != "metadata"}
+    main, body_part = metadata.get("main_module"), metadata.get("body_part")
+    entry = main if main is not None else body_part
+    if entry is None:
+        raise Fail("script_invalid", detail="metadata names neither main_module nor body_part")
+    if entry not in modules:
+        raise Fail("script_invalid", detail=f'No such module "{entry}". main_module must name an uploaded part')
+    size = sum(len(m.content) for m in modules.values())
+    if size > ctx.state.config.script_size_limit:
+        raise Fail("script_too_large", limit=ctx.state.config.script_size_limit, size=size)
+    bindings_in = metadata.get("bindings") or []
+    if not isinstance(bindings_in, list):
+        raise Fail("script_invalid", detail="metadata.bindings must be a list")
+    prev = {b["name"]: b for b in (script.bindings if script and script.versions else [])}
+    prev_secrets = script.secrets if script else {}
+    resolved: list[dict[str, Any]] = []
+    secret_set: dict[str, dict[str, Any]] = {}
+    secret_removed: set[str] = set()
+    seen: set[str] = set()
+    for b in bindings_in:
+        _check_binding(ctx, b, set(modules))
+        if b["name"] in seen:
+            raise Fail("script_invalid", detail=f"binding name '{b['name']}' is used more than once")
+        seen.add(b["name"])
+        if b["type"] == "inherit":
+            old = b.get("old_name") or b["name"]
+            if old in prev:
+                resolved.append({**prev[old], "name": b["name"]})
+            elif old in prev_secrets:
+                if old != b["name"]:
+                    secret_set[b["name"]] = {**prev_secrets[old], "name": b["name"]}
+            elif strict_inherit:
+                raise Fail("inherit_invalid", name=b["name"])
+        elif b["type"] in SECRET_TYPES:
+            secret_set[b["name"]] = dict(b)
+        else:
+            resolved.append(dict(b))
+            if b["name"] in prev_secrets:
+                secret_removed.add(b["name"])
+    keep = set(metadata.get("keep_bindings") or []) - SECRET_TYPES  # secrets are always kept
+    resolved += [dict(b) for n, b in prev.items() if b["type"] in keep and n not in seen]
+    etag = content_hash(json.dumps([entry, sorted(modules)]).encode(),
+                        *(m.content_type.encode() + b"\0" + m.content for _, m in sorted(modules.items())))
+    number = len(script.versions) + 1 if script else 1
+    annotations = metadata.get("annotations") or {}
+    version = Version(new_uuid(), number, modules, metadata, resolved, main, body_part if main is None else None,
+                      etag, annotations)
+    return version, secret_set, secret_removed
+
+
+def _upload_parts(ctx: Ctx) -> list[multipart.Part]:
+    req = ctx.req
+    if req.content_type in ("application/javascript", "text/javascript"):  # service-worker raw upload
+        meta = json.dumps({"body_part": "worker.js", "bindings": []}).encode()
+        return [multipart.Part("metadata", None, "application/json", meta),
+                multipart.Part("worker.js", "worker.js", "application/javascript", req.body)]
+    try:
+        return multipart.parse(req.headers.get("content-type", ""), req.body)
+    except multipart.MultipartError as exc:
+        raise Fail("script_invalid", detail=f"upload is not multipart/form-data: {exc}") from None
+
+
+def apply_secrets(script: Script, set_: dict[str, dict[str, Any]], removed: set[str]) -> None:
+    """Apply the secret changes an upload carries."""
+    for n in removed:
+        script.secrets.pop(n, None)
+    script.secrets.update(set_)
+
+
+def deploy(script: Script, version: Version, annotations: dict[str, Any] | None = None) -> Deployment:
+    """Send 100% of traffic to `version`."""
+    dep = Deployment(new_uuid(), [{"version_id": version.id, "percentage": 100.0}], annotations or {})
+    script.deployments.append(dep)
+    script.modified_on = now_iso()
+    return dep
+
+
+def redeploy_current(script: Script, source: str) -> None:
+    """Make a new version identical to the current one and deploy it (secret changes do this)."""
+    cur = script.current
+    v = Version(new_uuid(), len(script.versions) + 1, cur.modules, cur.metadata, cur.bindings, cur.main_module,
+                cur.body_part, cur.etag, {}, source=source)
+    script.versions.append(v)
+    deploy(script, v)
+
+
+def get_script(ctx: Ctx) -> Script:
+    """The script named in the path, or Fail 10007."""
+    s = ctx.state.account_scripts(ctx.account_id).get(ctx.p["script_name"])
+    if s is None or not s.versions:
+        raise Fail("script_not_found")
+    return s
+
+
+# -- handlers -----------------------------------------------------------------------------------
+
+def upload_script(ctx: Ctx) -> dict[str, Any]:
+    """PUT /accounts/{a}/workers/scripts/{s}: store the upload and deploy it at 100%."""
+    scripts = ctx.state.account_scripts(ctx.account_id)
+    existing = scripts.get(ctx.p["script_name"])
+    version, secret_set, removed = build_version(ctx, existing, _upload_parts(ctx),
+                                                 strict_inherit=ctx.req.q("bindings_inherit") == "strict")
+    script = existing or Script(ctx.p["script_name"], ctx.account_id,
+                                subdomain_enabled=ctx.state.config.new_script_subdomain_enabled)
+    scripts[script.name] = script
+    script.versions.append(version)
+    apply_secrets(script, secret_set, removed)
+    meta = version.metadata
+    for key in ("tags", "logpush", "observability", "placement", "tail_consumers", "usage_model"):
+        if key in meta:
+            setattr(script, key, meta[key])
+    deploy(script, version, version.annotations)
+    return {**script.as_api(), "deployment_id": version.id, "startup_time_ms": 1, "pipeline_hash": version.etag,
+            "entry_point": version.main_module or version.body_part}
+
+
+def upload_version(ctx: Ctx) -> dict[str, Any]:
+    """POST .../scripts/{s}/versions: a new version, not deployed."""
+    script = get_script(ctx)
+    version, secret_set, removed = build_version(ctx, script, _upload_parts(ctx),
+                                                 strict_inherit=ctx.req.q("bindings_inherit") == "strict")
+    if version.main_module is None:
+        raise Fail("script_invalid", detail="the versions API requires main_module")
+    script.versions.append(version)
+    apply_secrets(script, secret_set, removed)
+    return script.version_api(version, ctx.state.user.email, ctx.state.user.id)
+
+
+def list_versions(ctx: Ctx) -> Reply:
+    """GET .../versions -> {items: [...]}, newest first."""
+    script = get_script(ctx)
+    items = [script.version_api(v, ctx.state.user.email, ctx.state.user.id) for v in reversed(script.versions)]
+    page = paginate(items, ctx.req, default_per_page=10)
+    return Reply({"items": page.result}, result_info=page.result_info)
+
+
+def get_version(ctx: Ctx) -> dict[str, Any]:
+    """GET .../versions/{version_id}."""
+    script = get_script(ctx)
+    for v in script.versions:
+        if v.id == ctx.p["version_id"]:
+            return script.version_api(v, ctx.state.user.email, ctx.state.user.id)
+    raise Fail("version_not_found", id=ctx.p["version_id"])
+
+
+def list_deployments(ctx: Ctx) -> dict[str, Any]:
+    """GET .../deployments -> {deployments: [...]}, latest first."""
+    script = get_script(ctx)
+    return {"deployments": [d.as_api(ctx.state.user.email) for d in reversed(script.deployments)]}
+
+
+def create_deployment(ctx: Ctx) -> dict[str, Any]:
+    """POST .../deployments: versions must exist and percentages add up to 100."""
+    script = get_script(ctx)
+    body = ctx.body()
+    versions = body.get("versions") or []
+    known = {v.id for v in script.versions}
+    for v in versions:
+        if v.get("version_id") not in known:
+            raise Fail("version_not_found", id=v.get("version_id"))
+    total = sum(float(v.get("percentage", 0)) for v in versions)
+    if not versions or abs(total - 100.0) > 1e-6:
+        raise Fail("deployment_invalid", detail=f"percentages add up to {total:g}, not 100")
+    dep = Deployment(new_uuid(), [{"version_id": v["version_id"], "percentage": float(v["percentage"])}
+                                  for v in versions], body.get("annotations") or {})
+    script.deployments.append(dep)
+    script.modified_on = now_iso()
+    return dep.as_api(ctx.state.user.email)
+
+
+def list_scripts(ctx: Ctx) -> list[dict[str, Any]]:
+    """GET /accounts/{a}/workers/scripts."""
+    return [s.as_api() for _, s in sorted(ctx.state.account_scripts(ctx.account_id).items()) if s.versions]
+
+
+def download_script(ctx: Ctx) -> Reply:
+    """GET .../scripts/{s}: the deployed modules as multipart/form-data (not an envelope)."""
+    script = get_script(ctx)
+    ctype, body = multipart.build([(m.name, m.name, m.content_type, m.content) for m in script.modules.values()])
+    return Reply(raw=body, content_type=ctype)
+
+
+def delete_script(ctx: Ctx) -> None:
+    """DELETE .../scripts/{s}: also drops its zone routes and custom domains."""
+    script = get_script(ctx)
+    del ctx.state.account_scripts(ctx.account_id)[script.name]
+    for zid, routes in ctx.state.zone_routes.items():
+        ctx.state.zone_routes[zid] = [r for r in routes if r.script != script.name]
+    for did in [d.id for d in ctx.state.domains.values() if d.service == script.name and d.account_id == ctx.account_id]:
+        del ctx.state.domains[did]
+    return None
+
+
+def get_service(ctx: Ctx) -> dict[str, Any]:
+    """GET /accounts/{a}/workers/services/{s} (wrangler's existence check, api-notes §1.1)."""
+    script = get_script(ctx)
+    env = {"environment": "production", "created_on": script.created_on, "modified_on": script.modified_on,
+           "script": script.as_api()}
+    return {"id": script.name, "default_environment": env, "environments": [env],
+            "created_on": script.created_on, "modified_on": script.modified_on}
+
+
+_S = "/accounts/{account_id}/workers/scripts/{script_name}"
+_W, _R = "workers_scripts:write", "workers_scripts:read"
+ROUTES = [
+    Route("GET", "/accounts/{account_id}/workers/scripts", list_scripts, _R),
+    Route("PUT", _S, upload_script, _W),
+    Route("GET", _S, download_script, _R),
+    Route("DELETE", _S, delete_script, _W),
+    Route("GET", "/accounts/{account_id}/workers/services/{script_name}", get_service, _R),
+    Route("POST", _S + "/versions", upload_version, _W),
+    Route("GET", _S + "/versions", list_versions, _R),
+    Route("GET", _S + "/versions/{version_id}", get_version, _R),
+    Route("GET", _S + "/deployments", list_deployments, _R),
+    Route("POST", _S + "/deployments", create_deployment, _W),
+]

@@ -1,0 +1,198 @@
+"""Which keys worker.toml accepts where, and what happens to wrangler keys it does not (pure).
+
+The one place that lists keys: `TOP`/`ENV` and their sub-tables drive the unknown-key
+check (and the worker.toml.example test), `UNSUPPORTED` says per wrangler key whether it
+is an error (with what to do instead) or a warning (local dev only, ignored), and
+`CREDENTIAL_KEYS` are refused anywhere. `NOT_INHERITED` follows wrangler's env rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table (or each table of an array of tables) with a known set of keys."""
+
+    name: str  # section name used by UNSUPPORTED and in messages
+    keys: dict[str, Node] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    """A table whose keys are user data (vars, define) or passed through (observability)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Envs:
+    """The [env] table: any names, each an environment table."""
+
+
+Node = Union[Table, Open, Envs, None]  # None: a scalar or a list of scalars
+OPEN = Open()
+
+ROUTE = Table("routes", {"pattern": None, "zone_name": None, "zone_id": None, "custom_domain": None})
+KV = Table("kv_namespaces", {"binding": None, "id": None, "title": None})
+R2 = Table("r2_buckets", {"binding": None, "bucket_name": None, "jurisdiction": None})
+D1 = Table("d1_databases", {"binding": None, "database_id": None, "database_name": None})
+SERVICE = Table("services", {"binding": None, "service": None, "environment": None, "entrypoint": None})
+DO_BINDING = Table("durable_objects.bindings",
+                   {"name": None, "class_name": None, "script_name": None, "environment": None})
+DURABLE_OBJECTS = Table("durable_objects", {"bindings": DO_BINDING})
+PRODUCER = Table("queues.producers", {"binding": None, "queue": None, "delivery_delay": None})
+QUEUES = Table("queues", {"producers": PRODUCER})
+ANALYTICS = Table("analytics_engine_datasets", {"binding": None, "dataset": None})
+TRIGGERS = Table("triggers", {"crons": None})
+RULE = Table("rules", {"type": None, "globs": None, "fallthrough": None})
+BUILD = Table("build", {
+    "command": None, "cwd": None, "watch_dir": None, "minify": None, "sourcemap": None, "keep_names": None,
+    "define": OPEN, "external": None, "rules": RULE, "loader": RULE, "esbuild": None, "target": None,
+})
+PLACEMENT = Table("placement", {"mode": None, "hint": None})
+SECRETS = Table("secrets", {"required": None})
+DNS = Table("dns", {"type": None, "name": None, "content": None, "ttl": None, "proxied": None,
+                    "priority": None, "comment": None, "tags": None, "zone": None})
+PURGE = Table("purge", {"everything": None, "files": None, "tags": None, "hosts": None, "prefixes": None,
+                        "chunk_size": None, "zone": None})
+
+_LAYER_KEYS: dict[str, Node] = {
+    "name": None, "main": None, "compatibility_date": None, "compatibility_flags": None, "account_id": None,
+    "workers_dev": None, "preview_urls": None, "route": ROUTE, "routes": ROUTE,
+    "vars": OPEN, "kv_namespaces": KV, "r2_buckets": R2, "d1_databases": D1, "services": SERVICE,
+    "durable_objects": DURABLE_OBJECTS, "queues": QUEUES, "analytics_engine_datasets": ANALYTICS,
+    "secrets": SECRETS, "triggers": TRIGGERS, "build": BUILD,
+    "minify": None, "define": OPEN, "rules": RULE, "keep_names": None, "upload_source_maps": None,
+    "dns": DNS, "purge": PURGE, "logpush": None, "observability": OPEN, "placement": PLACEMENT,
+    "usage_model": None, "tags": None,
+}
+TOP = Table("top", {**_LAYER_KEYS, "keep_vars": None, "env": Envs()})
+ENV = Table("env", dict(_LAYER_KEYS))
+
+# Bindings and other keys an [env.NAME] does not inherit (wrangler warns when only the top level has them).
+NOT_INHERITED = ("vars", "kv_namespaces", "r2_buckets", "d1_databases", "services", "durable_objects",
+                 "queues", "analytics_engine_datasets", "secrets", "define")
+# Wrangler's top-level spellings of [build] keys: key at the top level -> key in [build].
+BUILD_ALIASES = {"minify": "minify", "define": "define", "rules": "rules", "keep_names": "keep_names",
+                 "upload_source_maps": "sourcemap"}
+
+CREDENTIAL_KEYS = frozenset({"api_token", "api_key", "token", "cloudflare_api_token", "cloudflare_api_key",
+                             "cf_api_token", "cf_api_key", "global_api_key"})
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """A wrangler key cfworker does not act on: an error with what to do, or a warning (ignored)."""
+
+    severity: Literal["error", "warning"]
+    reason: str
+    hint: str
+
+
+def _err(reason: str, hint: str) -> Unsupported:
+    return Unsupported("error", reason, hint)
+
+
+def _dev_only(reason: str = "only affects local development (wrangler dev); cfworker ignores it") -> Unsupported:
+    return Unsupported("warning", reason, "remove it to silence this warning")
+
+
+_V1 = "remove it: cfworker bundles `main` with esbuild and uploads an ES module Worker"
+_NO_ASSETS = "serve static files from R2 or Cloudflare Pages, or deploy this Worker with wrangler"
+_NOT_YET = "remove it, or deploy this Worker with wrangler"
+_BUNDLE = "remove it: cfworker always bundles `main` with esbuild (a [build] command can prebuild)"
+
+
+def _binding_kind(label: str) -> Unsupported:
+    return _err(f"{label} bindings are not supported by cfworker yet", _NOT_YET)
+
+
+# (section, key) -> what cfworker does with that wrangler key. Section "env" falls back to "top".
+UNSUPPORTED: dict[tuple[str, str], Unsupported] = {
+    ("top", "type"): _err("wrangler v1 project type, not used by cfworker", _V1),
+    ("top", "webpack_config"): _err("wrangler v1 webpack build, not supported",
+                                    "run webpack in [build] command and point `main` at its output"),
+    ("top", "zone_id"): _err("top-level zone_id is a wrangler v1 key",
+                             'give each route its zone: routes = [{ pattern = "example.com/*", zone_id = "..." }]'),
+    ("top", "private"): _err("wrangler v1 key, not used by cfworker", "remove it"),
+    ("top", "target_type"): _err("wrangler v1 key, not used by cfworker", _V1),
+    ("top", "kv-namespaces"): _err("wrangler v1 spelling of kv_namespaces", "rename it to kv_namespaces"),
+    ("top", "node_compat"): _err("wrangler v2 Node.js polyfills are not supported",
+                                 'use compatibility_flags = ["nodejs_compat"] instead'),
+    ("top", "legacy_env"): _err("removed in wrangler v3", "remove it: each [env.NAME] deploys as the Worker <name>-<env>"),
+    ("top", "site"): _err("Workers Sites are not supported by cfworker", _NO_ASSETS),
+    ("top", "assets"): _err("static assets are not supported by cfworker", _NO_ASSETS),
+    ("top", "pages_build_output_dir"): _err("this is a Cloudflare Pages project",
+                                            "deploy it with `wrangler pages deploy`; cfworker deploys Workers"),
+    ("top", "migrations"): _err("Durable Object migrations are not supported by cfworker",
+                                "apply migrations with `wrangler deploy`; durable_objects bindings work without them"),
+    ("top", "workflows"): _binding_kind("Workflows"),
+    ("top", "containers"): _err("containers are not supported by cfworker", _NOT_YET),
+    ("top", "wasm_modules"): _err("service-worker module globals are not supported",
+                                  "import the file from your code; [build] rules decide how it is uploaded"),
+    ("top", "text_blobs"): _err("service-worker module globals are not supported",
+                                "import the file from your code; [build] rules decide how it is uploaded"),
+    ("top", "data_blobs"): _err("service-worker module globals are not supported",
+                                "import the file from your code; [build] rules decide how it is uploaded"),
+    ("top", "unsafe"): _err("unsafe bindings are not supported by cfworker", _NOT_YET),
+    ("top", "no_bundle"): _err("cfworker always bundles", _BUNDLE),
+    ("top", "find_additional_modules"): _err("cfworker always bundles", _BUNDLE),
+    ("top", "preserve_file_names"): _err("cfworker always bundles", _BUNDLE),
+    ("top", "base_dir"): _err("cfworker always bundles", _BUNDLE),
+    ("top", "alias"): _err("import aliases are not supported by cfworker",
+                           'use "imports" in package.json or "paths" in tsconfig.json, which esbuild reads'),
+    ("top", "jsx_factory"): _err("not supported by cfworker", "set jsxFactory in tsconfig.json (esbuild reads it)"),
+    ("top", "jsx_fragment"): _err("not supported by cfworker", "set jsxFragmentFactory in tsconfig.json"),
+    ("top", "tsconfig"): _err("not supported by cfworker", "remove it: esbuild finds tsconfig.json next to your code"),
+    ("top", "limits"): _err("CPU limits are not set by cfworker", "set them in the dashboard, or remove the key"),
+    ("top", "tail_consumers"): _err("tail consumers are not supported by cfworker", _NOT_YET),
+    ("top", "streaming_tail_consumers"): _err("tail consumers are not supported by cfworker", _NOT_YET),
+    ("top", "logfwdr"): _binding_kind("logfwdr"),
+    ("top", "ai"): _binding_kind("Workers AI"),
+    ("top", "browser"): _binding_kind("Browser Rendering"),
+    ("top", "vectorize"): _binding_kind("Vectorize"),
+    ("top", "hyperdrive"): _binding_kind("Hyperdrive"),
+    ("top", "dispatch_namespaces"): _binding_kind("dispatch namespace"),
+    ("top", "mtls_certificates"): _binding_kind("mTLS certificate"),
+    ("top", "send_email"): _binding_kind("send_email"),
+    ("top", "version_metadata"): _binding_kind("version metadata"),
+    ("top", "pipelines"): _binding_kind("Pipelines"),
+    ("top", "images"): _binding_kind("Images"),
+    ("top", "secrets_store_secrets"): _binding_kind("Secrets Store"),
+    ("top", "ratelimits"): _binding_kind("rate limiting"),
+    ("top", "dev"): _dev_only(),
+    ("top", "send_metrics"): _dev_only("wrangler telemetry setting; cfworker ignores it"),
+    ("top", "miniflare"): _dev_only("miniflare (local test runner) setting; cfworker ignores it"),
+    ("env", "keep_vars"): _err("can only be set at the top level", "move keep_vars above the first [env.*] table"),
+    ("routes", "enabled"): _err("not supported by cfworker", "remove it"),
+    ("routes", "previews_enabled"): _err("not supported by cfworker", "remove it"),
+    ("kv_namespaces", "preview_id"): _dev_only("is for local development only; cfworker ignores it"),
+    ("kv_namespaces", "remote"): _dev_only(),
+    ("r2_buckets", "preview_bucket_name"): _dev_only("is for local development only; cfworker ignores it"),
+    ("r2_buckets", "remote"): _dev_only(),
+    ("d1_databases", "preview_database_id"): _dev_only("is for local development only; cfworker ignores it"),
+    ("d1_databases", "migrations_dir"): _dev_only("is read by `wrangler d1 migrations`, not by deploys; ignored"),
+    ("d1_databases", "migrations_table"): _dev_only("is read by `wrangler d1 migrations`, not by deploys; ignored"),
+    ("d1_databases", "remote"): _dev_only(),
+    ("services", "remote"): _dev_only(),
+    ("queues.producers", "remote"): _dev_only(),
+    ("durable_objects", "classes"): _err("wrangler v1 spelling",
+                                         'use [[durable_objects.bindings]] with name = "..." and class_name = "..."'),
+    ("queues", "consumers"): _err("queue consumers are not supported by cfworker",
+                                  "configure the consumer with wrangler, or remove it"),
+    ("queues", "bindings"): _err("pre-release queues syntax",
+                                 'use [[queues.producers]] with binding = "..." and queue = "..."'),
+    ("build", "upload"): _err("[build.upload] is a wrangler v1 table",
+                              "remove it: set `main` to your entry file; file rules go in [build] rules"),
+    ("build", "upload_dir"): _err("wrangler v1 key, not used by cfworker", _V1),
+    ("build", "upload_format"): _err("wrangler v1 key, not used by cfworker", _V1),
+}
+
+
+def unsupported(section: str, key: str) -> Unsupported | None:
+    """What to do about a wrangler key cfworker does not accept here (None: simply unknown)."""
+    found = UNSUPPORTED.get((section, key))
+    if found is None and section == "env":
+        found = UNSUPPORTED.get(("top", key))
+    return found

@@ -1,0 +1,115 @@
+"""loader: finding worker.toml, reading it safely, and returning the Project with warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cfworker.config.loader import find_config, load_project
+from cfworker.config.model import Project
+from cfworker.errors import EXIT_USAGE, ConfigError
+
+from .conftest import HEADER, TODAY
+
+
+def test_find_config_walks_up_from_a_subdirectory(tmp_path: Path) -> None:
+    """worker.toml in a parent directory is found from a nested working directory."""
+    (tmp_path / "worker.toml").write_text(HEADER)
+    nested = tmp_path / "src" / "deep"
+    nested.mkdir(parents=True)
+    assert find_config(nested) == tmp_path / "worker.toml"
+
+
+def test_find_config_missing_names_start_and_suggests_init(tmp_path: Path) -> None:
+    """No config anywhere: the error names where the search started and suggests init or --config."""
+    with pytest.raises(ConfigError) as info:
+        find_config(tmp_path)
+    assert str(tmp_path) in info.value.message
+    assert "cfworker init" in (info.value.hint or "") and "--config" in (info.value.hint or "")
+    assert info.value.exit_code == EXIT_USAGE
+
+
+@pytest.mark.parametrize("name", ["wrangler.toml", "wrangler.jsonc", "wrangler.json"])
+def test_find_config_wrangler_file_suggests_conversion(tmp_path: Path, name: str) -> None:
+    """A wrangler config where worker.toml was expected points at `cfworker init --from-wrangler`."""
+    (tmp_path / name).write_text("{}")
+    sub = tmp_path / "src"
+    sub.mkdir()
+    with pytest.raises(ConfigError) as info:
+        find_config(sub)
+    assert name in info.value.message
+    assert "cfworker init --from-wrangler" in (info.value.hint or "")
+
+
+def test_find_config_prefers_nearest_folder(tmp_path: Path) -> None:
+    """A nearer wrangler.toml stops the walk before a worker.toml further up (another project)."""
+    (tmp_path / "worker.toml").write_text(HEADER)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "wrangler.toml").write_text("")
+    with pytest.raises(ConfigError):
+        find_config(tmp_path / "other")
+
+
+def test_load_project_relative_config_resolves_against_cwd(tmp_path: Path) -> None:
+    """--config app/worker.toml is read relative to cwd and main relative to that file's folder."""
+    app = tmp_path / "app"
+    (app / "src").mkdir(parents=True)
+    (app / "worker.toml").write_text(HEADER)
+    (app / "src" / "index.js").write_text("")
+    project, warnings = load_project(Path("app/worker.toml"), env=None, cwd=tmp_path, today=TODAY)
+    assert project.config_path == app / "worker.toml"
+    assert project.main == app / "src" / "index.js"
+    assert warnings == []
+
+
+def test_load_project_messages_name_file_relative_to_cwd(tmp_path: Path) -> None:
+    """Errors name the file as the user would type it from cwd."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "worker.toml").write_text("name = 1\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(Path("app/worker.toml"), env=None, cwd=tmp_path, today=TODAY)
+    assert info.value.notes[0].startswith("app/worker.toml:1: name:")
+
+
+def test_load_project_directory_as_config_is_refused(tmp_path: Path) -> None:
+    """--config pointing at a directory is a clear error naming it."""
+    (tmp_path / "conf").mkdir()
+    with pytest.raises(ConfigError) as info:
+        load_project(Path("conf"), env=None, cwd=tmp_path)
+    assert "conf is a directory" in info.value.message
+
+
+def test_load_project_missing_config_file_is_refused(tmp_path: Path) -> None:
+    """--config naming a file that does not exist says so."""
+    with pytest.raises(ConfigError) as info:
+        load_project(Path("nope.toml"), env=None, cwd=tmp_path)
+    assert info.value.message == "nope.toml does not exist"
+
+
+def test_load_project_byte_order_mark_is_accepted(load: Callable[..., tuple[Project, list[str]]]) -> None:
+    """A UTF-8 BOM (some Windows editors add one) does not break parsing."""
+    project, _ = load(b"\xef\xbb\xbf" + HEADER.encode())
+    assert project.name == "app"
+
+
+def test_load_project_returns_warnings_as_lines(load: Callable[..., tuple[Project, list[str]]]) -> None:
+    """Warnings come back rendered with file, line, key and hint."""
+    _, warnings = load(HEADER + "send_metrics = true\n")
+    assert warnings == ["worker.toml:4: send_metrics: wrangler telemetry setting; cfworker ignores it "
+                        "(remove it to silence this warning)"]
+
+
+def test_load_project_missing_main_reported_with_other_problems(load_error: Callable[..., ConfigError]) -> None:
+    """A missing main file is one more problem in the same error, not a separate run."""
+    error = load_error(HEADER + "workers_dev = 1\n", main=None)
+    assert error.message == "worker.toml has 2 problems"
+    assert any("main: the entry module" in n and "src/index.js does not exist" in n for n in error.notes)
+
+
+def test_load_project_env_main_missing_names_env_key(load_error: Callable[..., ConfigError]) -> None:
+    """When the env sets main, the missing-file error points at env.NAME.main."""
+    error = load_error(HEADER + '[env.e]\nmain = "src/other.js"\n', env="e")
+    assert error.message.startswith("worker.toml:5: env.e.main: the entry module")

@@ -1,0 +1,61 @@
+"""Start-up time of the cfworker CLI beside a bare Python interpreter.
+
+Run by hand (not in CI):  python bench/startup.py [--runs 20]
+Prints the median and p90 wall time of `python -c pass`, `cfworker --version` and
+`cfworker --help`, each run as a fresh process the way a user or CI runs it.
+Target (issue 2): cfworker --version and --help <= 80 ms on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+TARGET_MS = 80.0
+
+
+def time_command(argv: list[str], runs: int) -> list[float]:
+    subprocess.run(argv, capture_output=True, check=True)  # warm the page cache once
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=True)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p90(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    exe = shutil.which("cfworker")
+    cases = [("python -c pass", [sys.executable, "-c", "pass"])]
+    if exe:
+        cases += [("cfworker --version", [exe, "--version"]), ("cfworker --help", [exe, "--help"])]
+    cases += [("python -m cfworker --version", [sys.executable, "-m", "cfworker", "--version"])]
+    rows = []
+    for label, argv in cases:
+        samples = time_command(argv, args.runs)
+        rows.append((label, statistics.median(samples), p90(samples)))
+    base = rows[0][1]
+    print(f"startup, {args.runs} runs each (python {sys.version.split()[0]}, {sys.platform})")
+    print(f"{'command':32} {'median ms':>10} {'p90 ms':>8} {'over python':>12} {'target':>8}")
+    for label, med, high in rows:
+        target = f"<= {TARGET_MS:.0f}" if label.startswith("cfworker") else ""
+        print(f"{label:32} {med:10.1f} {high:8.1f} {med - base:12.1f} {target:>8}")
+    if not exe:
+        print("note: `cfworker` is not on PATH; install with `pip install -e .` to time the console script")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

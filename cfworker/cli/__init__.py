@@ -1,0 +1,149 @@
+"""The `cfworker` command line: root group, shared options and the single error boundary.
+
+Each command lives in its own module under `cfworker.cli` and stays thin: it reads its
+flags, asks the `AppContext` for a project, settings and client, and hands off to the
+library. `main()` is the only place that turns exceptions into messages and exit codes:
+  CfWorkerError  -> "error: ..." + notes + hint, its exit code (1, 2, 3 or 130)
+  click usage    -> click's message, exit 2
+  Ctrl-C         -> "interrupted", exit 130
+  anything else  -> one line and "rerun with --debug"; with --debug the traceback.
+Command modules import only click at module level so `cfworker --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cfworker import __version__
+from cfworker.cli.context import AppContext
+from cfworker.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CfWorkerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _app(ctx: click.Context) -> AppContext:
+    obj = ctx.find_object(AppContext)
+    if obj is None:  # invoked without main(), e.g. `cli.main()` from a test
+        obj = ctx.ensure_object(AppContext)
+    return obj
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        _app(ctx).enable_debug()
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        _app(ctx).enable_json()
+
+
+def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        _app(ctx).config_path = value
+
+
+def _set_env(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        _app(ctx).env_name = value
+
+
+def debug_option(f: F) -> F:
+    """--debug: redacted HTTP trace and tracebacks for unexpected errors."""
+    return click.option(
+        "--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+        help="Show a redacted trace of API calls and tool lookups; tracebacks for bugs.",
+    )(f)
+
+
+def json_option(f: F) -> F:
+    """--json: one JSON document on stdout for scripts and CI."""
+    return click.option(
+        "--json", "json_output", is_flag=True, expose_value=False, is_eager=True, callback=_set_json,
+        help="Print one JSON document on stdout (progress goes to stderr).",
+    )(f)
+
+
+def project_options(f: F) -> F:
+    """--config and --env: which worker.toml and which [env.NAME] section."""
+    f = click.option(
+        "--env", "-e", metavar="NAME", envvar="CLOUDFLARE_ENV", expose_value=False, callback=_set_env,
+        help="Use the [env.NAME] section of worker.toml. [env var: CLOUDFLARE_ENV]",
+    )(f)
+    f = click.option(
+        "--config", "-c", metavar="PATH", expose_value=False, callback=_set_config,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Path to worker.toml. [default: search the current directory and its parents]",
+    )(f)
+    return f
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", "-V", prog_name="cfworker", message="%(prog)s %(version)s")
+@debug_option
+def cli() -> None:
+    """Scaffold, build and deploy Cloudflare Workers.
+
+    Credentials come from the environment: CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_KEY
+    with CLOUDFLARE_EMAIL), CLOUDFLARE_ACCOUNT_ID, and CLOUDFLARE_API_BASE_URL to point
+    at another API root. Exit codes: 0 ok, 1 failed with nothing written remotely,
+    2 usage or config error, 3 partially applied (rerun to finish), 130 interrupted.
+    """
+
+
+def _register_commands() -> None:
+    # Imported here, not at the top, only to keep the import graph one-directional:
+    # each module defines commands on `cli` from this package.
+    from cfworker.cli import build, deploy, kv, secret, whoami  # noqa: F401
+
+
+_register_commands()
+
+
+def main(argv: Sequence[str] | None = None, *, app: AppContext | None = None) -> None:
+    """Run the CLI and exit with the code the outcome maps to (the error boundary)."""
+    app = app or AppContext()
+    code = run(argv, app=app)
+    sys.exit(code)
+
+
+def run(argv: Sequence[str] | None = None, *, app: AppContext) -> int:
+    """Run the CLI and return its exit code instead of exiting (tests call this)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rv = cli.main(args=args, prog_name="cfworker", obj=app, standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    except click.exceptions.Exit as exc:  # --help / --version
+        return exc.exit_code
+    except click.exceptions.Abort:
+        app.ui.error("interrupted")
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show(file=app.ui._err)
+        return EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code
+    except CfWorkerError as exc:
+        app.ui.report(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        app.ui.error("interrupted; nothing more will be sent", hint="rerun the same command to finish")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: show it plainly, traceback only on request
+        if app.debug:
+            raise
+        app.ui.error(
+            f"unexpected {type(exc).__name__}: {exc}",
+            hint="this is a bug in cfworker; rerun with --debug for a traceback and report it",
+        )
+        return EXIT_FAILED

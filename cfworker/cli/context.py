@@ -1,0 +1,169 @@
+"""AppContext: what every command needs, built once per run and passed in `ctx.obj`.
+
+It is the test seam (as chalice's CLIFactory is): tests construct it with their own
+environment mapping, working directory, streams and sleep function, and the commands
+build clients, runners and projects only through it. Heavy modules are imported inside
+the factory methods so `cfworker --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cfworker.ui import UI
+
+if TYPE_CHECKING:
+    from cfworker.api.client import CloudflareClient
+    from cfworker.bundle.model import Bundle
+    from cfworker.bundle.runner import Runner
+    from cfworker.bundle.tool import EsbuildBinary
+    from cfworker.config.model import Project
+    from cfworker.settings import Settings
+
+
+@dataclass
+class AppContext:
+    """Per-run state and factories shared by all commands."""
+
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    cwd: Path = field(default_factory=Path.cwd)
+    ui: UI = field(default_factory=UI)
+    debug: bool = False
+    json_mode: bool = False
+    config_path: Path | None = None
+    env_name: str | None = None
+    sleep: Callable[[float], None] = time.sleep
+    transport: Any = None  # an httpx transport for in-process tests; None = real network
+    runner: Runner | None = None  # a process runner for tests; None = real subprocesses
+    interactive: bool | None = None  # None: decide from the terminal and $CI
+
+    # -- switches set by option callbacks ----------------------------------------------
+    def enable_debug(self) -> None:
+        """Turn on --debug: tracebacks for unexpected errors and redacted HTTP traces."""
+        if not self.debug:
+            self.debug = True
+            self.ui.debug_enabled = True
+            self.ui.install_debug_logging()
+
+    def enable_json(self) -> None:
+        """Turn on --json: one JSON document on stdout, human lines on stderr."""
+        if not self.json_mode:
+            self.json_mode = True
+            self.ui = UI(json_mode=True, debug=self.debug, out=self.ui._out, err=self.ui._err)
+
+    @property
+    def is_interactive(self) -> bool:
+        """True when prompts are allowed: a terminal on stdin and not in CI."""
+        if self.interactive is not None:
+            return self.interactive
+        if self.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            return False
+        import sys
+
+        return sys.stdin.isatty() and sys.stdout.isatty()
+
+    # -- factories -----------------------------------------------------------------
+    def load_project(self) -> Project:
+        """Find, read and validate worker.toml (the --config path, else walk up from cwd)."""
+        from cfworker.config.loader import load_project
+
+        project, warnings = load_project(self.config_path, env=self.env_name, cwd=self.cwd)
+        for warning in warnings:
+            self.ui.warn(warning)
+        return project
+
+    def settings(self, *, project: Project | None = None, account_id_flag: str | None = None,
+                 require_credentials: bool = True) -> Settings:
+        """Resolve credentials, account and API root from flags, environment and worker.toml."""
+        from cfworker.settings import resolve_settings
+
+        settings = resolve_settings(
+            self.environ,
+            account_id_flag=account_id_flag,
+            project_account_id=project.account_id if project else None,
+            project_path=project.config_path if project else None,
+            require_credentials=require_credentials,
+        )
+        settings.log_sources()
+        return settings
+
+    def make_runner(self) -> Runner:
+        """The process runner (esbuild, npm, [build] command); tests may inject one."""
+        if self.runner is None:
+            from cfworker.bundle.runner import SubprocessRunner
+
+            self.runner = SubprocessRunner()
+        return self.runner
+
+    def find_esbuild(self, project: Project | None, *, install: bool = True) -> EsbuildBinary:
+        """The esbuild binary to use (explicit, project node_modules, managed copy; installs it)."""
+        from cfworker.bundle.tool import find_esbuild
+
+        found = find_esbuild(
+            project_root=project.root if project else None,
+            configured=project.build.esbuild if project else None,
+            environ=self.environ,
+            runner=self.make_runner(),
+            install=install,
+            cwd=self.cwd,
+            announce=self.ui.step,
+        )
+        for note in found.notes:
+            self.ui.warn(note)
+        return found
+
+    def build_bundle(self, project: Project, *, outdir: Path | str | None = None,
+                     tool: EsbuildBinary | None = None) -> Bundle:
+        """Bundle the project with esbuild; tool output is shown verbatim on stderr."""
+        from cfworker.bundle import build_project
+
+        tool = tool or self.find_esbuild(project)
+        bundle = build_project(
+            project,
+            outdir=(self.cwd / outdir) if outdir is not None else None,
+            runner=self.make_runner(),
+            esbuild_path=tool.path,
+            log=self.ui.passthrough,
+            color=self.ui.color,
+            environ=self.environ,
+        )
+        for warning in bundle.warnings:
+            self.ui.warn(warning)
+        return bundle
+
+    def make_client(self, settings: Settings) -> CloudflareClient:
+        """An API client for these settings (tests inject a transport and a sleep)."""
+        from cfworker.api.client import CloudflareClient
+
+        return CloudflareClient(
+            settings.credentials,
+            base_url=settings.api_base_url.value,
+            transport=self.transport,
+            sleep=self.sleep,
+        )
+
+    def account_id(self, settings: Settings, client: CloudflareClient) -> str:
+        """The account to act on: configured, else the only one the credentials can see."""
+        if settings.account_id is not None:
+            return settings.account_id.value
+        from cfworker.api.accounts import choose_account, list_accounts
+        from cfworker.errors import UserError
+
+        accounts = list_accounts(client)
+        only = choose_account(accounts)
+        if only is not None:
+            import logging
+
+            logging.getLogger(__name__).debug("account id %s: the only account these credentials see", only.id)
+            return only.id
+        if not accounts:
+            raise UserError("these credentials see no Cloudflare account",
+                            hint="set CLOUDFLARE_ACCOUNT_ID, or give the token access to an account")
+        listing = ", ".join(f"{a.name} ({a.id})" for a in accounts[:5])
+        raise UserError(f"these credentials see {len(accounts)} accounts; which one? {listing}",
+                        hint="set CLOUDFLARE_ACCOUNT_ID or account_id in worker.toml, or pass --account-id")

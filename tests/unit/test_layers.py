@@ -1,0 +1,84 @@
+"""Architecture rules: pure modules stay pure, imports point down the layers, start-up stays lean."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[2] / "cfworker"
+
+# Modules that must not do I/O: no network, subprocess, environment, clock or watcher imports.
+PURE = [
+    "errors.py", "redact.py", "settings.py",
+    "config/model.py", "config/diagnostics.py", "config/validate.py", "config/parse.py", "config/locate.py",
+    "config/schema.py", "config/structure.py", "config/checks.py", "config/sections.py", "config/bindings.py",
+    "config/build.py", "config/hooks.py", "config/cron.py",
+    "bundle/model.py", "bundle/esbuild.py", "bundle/rules.py",
+    "upload.py", "deploy/plan.py", "deploy/planner.py", "deploy/render.py", "deploy/zones.py",
+]
+IMPURE_MODULES = {"httpx", "subprocess", "time", "watchfiles", "socket", "urllib.request"}
+
+# Package -> packages it may not import (imports point down: cli -> deploy/watch -> bundle/config -> api -> errors).
+FORBIDDEN = {
+    "api": {"cfworker.cli", "cfworker.ui", "cfworker.deploy", "cfworker.bundle", "cfworker.config"},
+    "config": {"cfworker.cli", "cfworker.ui", "cfworker.deploy", "cfworker.api", "cfworker.bundle"},
+    "bundle": {"cfworker.cli", "cfworker.deploy", "cfworker.api"},
+    "deploy": {"cfworker.cli"},
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def uses_os_environ(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and getattr(node.value, "id", "") == "os":
+            return True
+    return False
+
+
+@pytest.mark.parametrize("rel", PURE)
+def test_pure_module_has_no_io_imports(rel: str) -> None:
+    """A module marked pure imports nothing that does network, process, clock or environment I/O."""
+    path = PKG / rel
+    if not path.exists():
+        pytest.skip(f"{rel} not written yet")
+    bad = {name for name in imports_of(path) if name.split(".")[0] in IMPURE_MODULES or name in IMPURE_MODULES}
+    assert not bad, f"{rel} imports {sorted(bad)}"
+    assert not uses_os_environ(path), f"{rel} reads os.environ; take a Mapping argument instead"
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_imports_point_down_the_layers(package: str) -> None:
+    """Lower layers never import higher ones (api never imports cli, config never imports api, ...)."""
+    offenders = []
+    for path in sorted((PKG / package).rglob("*.py")):
+        for name in imports_of(path):
+            if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[package]):
+                offenders.append(f"{path.relative_to(PKG)} imports {name}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_cli_startup_imports_no_heavy_modules() -> None:
+    """Loading the CLI for --help/--version imports neither httpx nor watchfiles nor the bundler."""
+    code = (
+        "import sys, cfworker.cli; "
+        "heavy = [m for m in ('httpx', 'watchfiles', 'tomlkit', 'cfworker.api.client', 'cfworker.deploy') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"imported at start-up: {out.stdout.strip()}"

@@ -1,0 +1,228 @@
+"""Bundling a Worker: run the [build] command, run esbuild, collect the modules (I/O).
+
+`build_project()` is the one entry point. Its stages, in order:
+  1. `[build] command` through the platform shell, in `[build] cwd` or the project root;
+  2. esbuild with `esbuild_argv()` (pure, `bundle/esbuild.py`) through the given `Runner`;
+  3. the metafile is parsed (`parse_metafile()`), `node:` imports are checked against
+     nodejs_compat, rule-matched files become text/data/wasm modules;
+  4. a `Bundle` holding every module's bytes is returned (what deploy uploads).
+Outputs land in `outdir` (default `<root>/dist`): `index.js`, `index.js.map`, `meta.json`
+and the extra modules; files a previous build wrote there and this one did not are removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import re
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from cfworker.bundle.esbuild import (
+    METAFILE_NAME,
+    Metafile,
+    apply_rewrites,
+    entry_path,
+    esbuild_argv,
+    node_imports,
+    parse_metafile,
+    query_rewrites,
+)
+from cfworker.bundle.model import Bundle, Module
+from cfworker.bundle.rules import match_rule
+from cfworker.bundle.runner import Runner, shell_argv
+from cfworker.config.model import Project
+from cfworker.errors import BundleError
+
+__all__ = ["Bundle", "Module", "build_project", "run_build_command"]
+
+log = logging.getLogger(__name__)
+
+Log = Callable[[str], None]
+COMMAND_TAIL_LINES = 20
+NODEJS_COMPAT_HINT = 'add compatibility_flags = ["nodejs_compat"] to worker.toml'
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _text(data: bytes) -> str:
+    return data.decode(errors="replace")
+
+
+def run_build_command(
+    project: Project, *, runner: Runner, log_output: Log | None, environ: Mapping[str, str] | None
+) -> float:
+    """Run `[build] command` through the shell; returns its wall time in ms, BundleError on failure."""
+    command = project.build.command
+    assert command is not None
+    cwd = project.build.cwd or project.root
+    log.debug("build command: running %r in %s", command, cwd)
+    argv = shell_argv(command, comspec=(environ or {}).get("COMSPEC"))
+    result = runner.run(argv, cwd=cwd, env=environ)
+    output = "\n".join(t.rstrip() for t in (_text(result.stdout), _text(result.stderr)) if t.strip())
+    if result.returncode != 0:
+        raise BundleError(
+            f"[build] command failed with exit code {result.returncode}: {command}",
+            notes=output.splitlines()[-COMMAND_TAIL_LINES:],
+            hint=f"run it in {cwd} to see its whole output",
+        )
+    if output and log_output:
+        log_output(output)
+    return _ms(result.elapsed)
+
+
+def build_project(
+    project: Project,
+    *,
+    outdir: Path | None = None,
+    runner: Runner,
+    esbuild_path: Path | str,
+    log: Log | None = None,
+    color: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Bundle:
+    """Build `project` into `outdir` and return the Bundle; BundleError if the code does not build.
+
+    `log` receives tool output to show verbatim (esbuild's diagnostics, the build command's
+    output); without it, esbuild's errors go into the BundleError's notes instead.
+    """
+    start = time.perf_counter()
+    root = project.root
+    outdir = Path(os.path.normpath(root / (outdir or "dist")))  # an absolute outdir replaces root
+    command_ms = None
+    if project.build.command:
+        command_ms = run_build_command(project, runner=runner, log_output=log, environ=environ)
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    previous = _previous_outputs(outdir)
+    argv = esbuild_argv(project, outdir=outdir, esbuild=esbuild_path, color=color)
+    _log_debug_argv(argv, root)
+    result = runner.run(argv, cwd=root, env=environ)
+    stderr = _text(result.stderr)
+    if result.returncode != 0:
+        _raise_esbuild_failure(project, stderr, result.returncode, log)
+    if stderr.strip() and log:
+        log(stderr.rstrip("\n"))  # esbuild's warnings, exactly as it prints them
+
+    try:
+        meta = parse_metafile((outdir / METAFILE_NAME).read_bytes())
+        entry = meta.entry()
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"esbuild did not write a usable metafile in {outdir}: {exc}") from exc
+    if not project.nodejs_compat and (found := node_imports(meta)):
+        raise _node_compat_error(found, root)
+
+    # Every output sits directly in outdir (no [dir] in the name templates), so names are
+    # basenames; esbuild's keys are relative to its working directory (the project root).
+    outdir_key, main_name = posixpath.split(entry.path)
+    main_file = outdir / main_name
+    code = main_file.read_bytes()
+    rewritten = apply_rewrites(code, query_rewrites(entry, outdir_key))
+    if rewritten != code:
+        main_file.write_bytes(rewritten)
+    modules = [Module(main_name, rewritten, "esm"), *_rule_modules(project, meta, outdir)]
+    sourcemap = None
+    if project.build.sourcemap and (map_file := main_file.with_name(main_file.name + ".map")).exists():
+        sourcemap = Module(main_name + ".map", map_file.read_bytes(), "sourcemap")
+
+    _remove_stale(previous, meta, outdir)
+    warnings = []
+    if "default" not in entry.exports:
+        warnings.append(
+            f"{entry_path(project)} has no default export: cfworker builds ES-module Workers only "
+            "(the service-worker format is not supported); export default { fetch(request, env, ctx) {...} }"
+        )
+    return Bundle(
+        main_module=main_name,
+        modules=tuple(modules),
+        sourcemap=sourcemap,
+        outdir=outdir,
+        warnings=tuple(warnings),
+        inputs=tuple(Path(os.path.normpath(root / p)) for p in meta.source_files()),
+        esbuild_ms=_ms(result.elapsed),
+        command_ms=command_ms,
+        total_ms=_ms(time.perf_counter() - start),
+    )
+
+
+def _log_debug_argv(argv: list[str], root: Path) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("esbuild: running in %s: %s", root, " ".join(argv))
+
+
+def _raise_esbuild_failure(project: Project, stderr: str, code: int, log_tool: Log | None) -> None:
+    text = stderr.rstrip("\n")
+    if text and log_tool:
+        log_tool(text)
+    raise BundleError(
+        f"esbuild could not bundle {entry_path(project)} (exit {code})",
+        notes=() if log_tool else tuple(text.splitlines()),
+        hint=NODEJS_COMPAT_HINT if "is built into node" in stderr else None,
+    )
+
+
+def _node_compat_error(found: list[tuple[str, str]], root: Path) -> BundleError:
+    """A BundleError naming each `node:` import with its file:line:col and the flag to add."""
+    where = [f"{_locate(root, importer, spec)}: imports \"{spec}\"" for importer, spec in found]
+    specs = sorted({spec for _, spec in found})
+    return BundleError(
+        f"{where[0]}, a Node.js built-in module, but nodejs_compat is not enabled"
+        if len(found) == 1
+        else f"{len(found)} imports of Node.js built-in modules ({', '.join(specs)}), "
+        "but nodejs_compat is not enabled",
+        notes=where if len(found) > 1 else (),
+        hint=NODEJS_COMPAT_HINT,
+    )
+
+
+def _locate(root: Path, importer: str, spec: str) -> str:
+    """`file:line:col` of the first quoted `spec` in `importer`, or just the file."""
+    try:
+        source = (root / importer).read_text(errors="replace")
+    except OSError:
+        return importer
+    match = re.search(r"([\"'])" + re.escape(spec) + r"\1", source)
+    if match is None:
+        return importer
+    line = source.count("\n", 0, match.start()) + 1
+    col = match.start() - (source.rfind("\n", 0, match.start()) + 1) + 1
+    return f"{importer}:{line}:{col}"
+
+
+def _rule_modules(project: Project, meta: Metafile, outdir: Path) -> list[Module]:
+    """The text/data/wasm modules esbuild copied out of the bundle, typed by the first matching rule."""
+    modules = []
+    for asset in meta.assets():
+        source = asset.inputs[0] if asset.inputs else asset.path
+        rule = match_rule(source, project.build.rules)
+        if rule is None:
+            raise BundleError(
+                f"{source} is imported but matches no module rule glob",
+                hint="add a glob for it to `rules` in worker.toml, e.g. "
+                '{ type = "Text", globs = ["**/*.ext"] }',
+            )
+        name = posixpath.basename(asset.path)
+        modules.append(Module(name, (outdir / name).read_bytes(), rule.type))
+    return sorted(modules, key=lambda m: m.name)
+
+
+def _previous_outputs(outdir: Path) -> set[str]:
+    """Names of the files the last build wrote in `outdir`, per its metafile."""
+    try:
+        old = parse_metafile((outdir / METAFILE_NAME).read_bytes())
+    except (OSError, ValueError):
+        return set()
+    return {posixpath.basename(o.path) for o in old.outputs}
+
+
+def _remove_stale(previous: set[str], meta: Metafile, outdir: Path) -> None:
+    """Delete files the previous build wrote in outdir that this build did not write again."""
+    for name in previous - {posixpath.basename(o.path) for o in meta.outputs}:
+        path = outdir / name
+        if path.is_file():
+            log.debug("removing stale output %s", path)
+            path.unlink()

@@ -1,0 +1,249 @@
+"""esbuild's command line and its metafile, as plain values (pure).
+
+`esbuild_argv()` builds the flags wrangler uses for an ES-module Worker (api-notes §7.1);
+`parse_metafile()` reads esbuild's `--metafile` JSON into frozen dataclasses. Neither runs
+anything: `cfworker.bundle.build_project` runs the argv through a `Runner` and hands the
+metafile text here. Module rules become `--loader:.ext=copy` (see `cfworker.bundle.rules`).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from cfworker.bundle.rules import rule_extensions
+from cfworker.config.model import Project
+
+# wrangler's `conditions` default (WRANGLER_BUILD_CONDITIONS unset).
+CONDITIONS = "workerd,worker,browser"
+NAVIGATOR_UA_DATE = "2022-03-21"  # from this compatibility date on, navigator.userAgent exists
+NODE_ENV_KEYS = ("process.env.NODE_ENV", "global.process.env.NODE_ENV", "globalThis.process.env.NODE_ENV")
+METAFILE_NAME = "meta.json"
+# Asset name template for rule-matched modules: content-addressed, as wrangler's names are.
+ASSET_NAMES = "[name]-[hash]"
+
+# Node.js built-ins a bare import (`import { Buffer } from "buffer"`) is aliased to the
+# `node:` form of under nodejs_compat, so the runtime's module is used rather than bundling a
+# polyfill or failing to resolve. Subpaths follow (`util/types` -> `node:util/types`).
+NODE_BUILTINS = (
+    "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants",
+    "crypto", "dgram", "diagnostics_channel", "dns", "domain", "events", "fs", "http", "http2",
+    "https", "inspector", "module", "net", "os", "path", "perf_hooks", "process", "punycode",
+    "querystring", "readline", "repl", "stream", "string_decoder", "sys", "timers", "tls",
+    "trace_events", "tty", "url", "util", "v8", "vm", "wasi", "worker_threads", "zlib",
+)
+
+
+def entry_path(project: Project) -> str:
+    """The entry as esbuild should see it: relative to the project root when inside it."""
+    try:
+        return PurePath(project.main).relative_to(project.root).as_posix()
+    except ValueError:
+        return str(project.main)
+
+
+def wants_node_aliases(project: Project) -> bool:
+    """True when bare Node built-in imports should resolve to the runtime's `node:` modules."""
+    return any(f in ("nodejs_compat", "nodejs_compat_v2") for f in project.compatibility_flags)
+
+
+def default_defines(project: Project) -> list[tuple[str, str]]:
+    """wrangler's implicit defines, minus any key the user defines in [build] define."""
+    user = {key for key, _ in project.build.define}
+    defines = [(key, '"production"') for key in NODE_ENV_KEYS]
+    flags = project.compatibility_flags
+    if "no_global_navigator" not in flags and (
+        project.compatibility_date >= NAVIGATOR_UA_DATE or "global_navigator" in flags
+    ):
+        defines.append(("navigator.userAgent", '"Cloudflare-Workers"'))
+    return [(k, v) for k, v in defines if k not in user]
+
+
+def esbuild_argv(
+    project: Project, *, outdir: Path, esbuild: str | Path = "esbuild", color: bool = False
+) -> list[str]:
+    """The esbuild command that bundles `project` into `outdir` as one Worker ES module.
+
+    Outputs: `<entry stem>.js`, its `.map` when source maps are on, `meta.json`, and one
+    copied file per rule-matched import. Run it with the project root as working directory.
+    """
+    spec = project.build
+    argv = [
+        str(esbuild),
+        entry_path(project),
+        "--bundle",
+        "--format=esm",
+        "--platform=browser",
+        f"--target={spec.target}",
+        f"--conditions={CONDITIONS}",
+        "--external:cloudflare:*",
+        # node:* stays external even without nodejs_compat: the build then reports every
+        # such import by file with the flag to add, instead of esbuild's "use --platform=node".
+        "--external:node:*",
+    ]
+    if wants_node_aliases(project):
+        argv += [f"--alias:{name}=node:{name}" for name in NODE_BUILTINS]
+    argv += [f"--external:{path}" for path in spec.external]
+    argv += [f"--define:{key}={value}" for key, value in default_defines(project)]
+    argv += [f"--define:{key}={value}" for key, value in spec.define]
+    # wrangler parses .js/.mjs/.cjs as JSX too, so JSX in a .js file builds the same way.
+    argv += ["--loader:.js=jsx", "--loader:.mjs=jsx", "--loader:.cjs=jsx"]
+    argv += [f"--loader:{ext}=copy" for ext in rule_extensions(spec.rules)]
+    if spec.minify:
+        argv.append("--minify")
+    if spec.keep_names:
+        argv.append("--keep-names")
+    if spec.sourcemap:
+        argv.append("--sourcemap=external")
+    argv += [
+        f"--outdir={outdir}",
+        "--entry-names=[name]",
+        f"--asset-names={ASSET_NAMES}",
+        f"--metafile={outdir / METAFILE_NAME}",
+        "--log-level=warning",
+        f"--color={'true' if color else 'false'}",
+    ]
+    return argv
+
+
+# -- metafile ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MetaImport:
+    """One import edge: `path` as esbuild resolved it, `original` as written in the source."""
+
+    path: str
+    kind: str
+    external: bool = False
+    original: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MetaInput:
+    """A source file esbuild read (path relative to the working directory)."""
+
+    path: str
+    bytes: int
+    imports: tuple[MetaImport, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MetaOutput:
+    """A file esbuild wrote: the bundle, its map, or a copied rule-matched file."""
+
+    path: str
+    bytes: int
+    imports: tuple[MetaImport, ...]
+    exports: tuple[str, ...]
+    inputs: tuple[str, ...]
+    entry_point: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Metafile:
+    """esbuild's metafile: what went in and what came out."""
+
+    inputs: tuple[MetaInput, ...]
+    outputs: tuple[MetaOutput, ...]
+
+    def entry(self) -> MetaOutput:
+        """The output built from the entry point (the Worker's main module)."""
+        for output in self.outputs:
+            if output.entry_point is not None:
+                return output
+        raise ValueError("the metafile lists no output with an entry point")
+
+    def assets(self) -> tuple[MetaOutput, ...]:
+        """Outputs copied by a module rule (neither the entry nor a source map)."""
+        return tuple(
+            o for o in self.outputs if o.entry_point is None and not o.path.endswith(".map")
+        )
+
+    def source_files(self) -> tuple[str, ...]:
+        """Inputs that are files on disk (skips esbuild's virtual `ns:...` and `<...>` inputs)."""
+        return tuple(i.path for i in self.inputs if is_file_path(i.path))
+
+
+def is_file_path(path: str) -> bool:
+    """False for esbuild's virtual module names such as `<define:x>` or `(disabled):fs`."""
+    return not (path.startswith(("<", "(")) or re.match(r"^[a-z][a-z0-9-]+:(?![\\/])", path))
+
+
+def _imports(raw: object) -> tuple[MetaImport, ...]:
+    items = raw if isinstance(raw, list) else []
+    return tuple(
+        MetaImport(
+            path=str(i["path"]),
+            kind=str(i.get("kind", "")),
+            external=bool(i.get("external", False)),
+            original=i.get("original"),
+        )
+        for i in items
+        if isinstance(i, dict) and "path" in i
+    )
+
+
+def parse_metafile(text: str | bytes) -> Metafile:
+    """Parse esbuild's metafile JSON; malformed input raises ValueError."""
+    try:
+        raw = json.loads(text)
+        inputs = tuple(
+            MetaInput(path=p, bytes=int(v.get("bytes", 0)), imports=_imports(v.get("imports")))
+            for p, v in raw["inputs"].items()
+        )
+        outputs = tuple(
+            MetaOutput(
+                path=p,
+                bytes=int(v.get("bytes", 0)),
+                imports=_imports(v.get("imports")),
+                exports=tuple(str(e) for e in v.get("exports", ())),
+                inputs=tuple(v.get("inputs", {})),
+                entry_point=v.get("entryPoint"),
+            )
+            for p, v in raw["outputs"].items()
+        )
+    except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not an esbuild metafile: {exc}") from exc
+    return Metafile(inputs=inputs, outputs=outputs)
+
+
+def node_imports(meta: Metafile) -> list[tuple[str, str]]:
+    """(importing file, specifier) for every `node:` import esbuild left external."""
+    return [
+        (i.path, imp.path)
+        for i in meta.inputs
+        for imp in i.imports
+        if imp.external and imp.path.startswith("node:")
+    ]
+
+
+def query_rewrites(entry: MetaOutput, outdir_key: str) -> list[tuple[str, str]]:
+    """Import specifiers in the bundle that carry a `?query` (e.g. `?module`), with their fix.
+
+    esbuild's copy loader keeps `./x-HASH.wasm?module` as written, but the module is uploaded
+    as `x-HASH.wasm`; returns (old, new) specifier pairs relative to the bundle.
+    """
+    pairs: dict[str, str] = {}
+    for imp in entry.imports:
+        if imp.external or "?" not in imp.path:
+            continue
+        rel = posixpath.relpath(imp.path, outdir_key)
+        old = rel if rel.startswith("../") else "./" + rel
+        pairs[old] = old.split("?", 1)[0]
+    return list(pairs.items())
+
+
+def apply_rewrites(code: bytes, rewrites: list[tuple[str, str]]) -> bytes:
+    """Replace quoted specifiers in bundle code, padding with spaces after the closing quote.
+
+    Padding keeps every later column where it was, so the source map stays exact.
+    """
+    for old, new in rewrites:
+        pad = b" " * (len(old) - len(new))
+        for quote in (b'"', b"'"):
+            code = code.replace(quote + old.encode() + quote, quote + new.encode() + quote + pad)
+    return code

@@ -100,6 +100,17 @@ class UI:
         """Print a CfWorkerError the way every command does."""
         self.error(exc.message, notes=exc.notes, hint=exc.hint)
 
+    def write_bytes(self, data: bytes) -> None:
+        """Raw bytes on stdout (e.g. a KV value), unchanged; never redacted or decorated."""
+        buffer = getattr(self._out, "buffer", None)
+        if buffer is not None:
+            self._out.flush()
+            buffer.write(data)
+            buffer.flush()
+        else:
+            self._out.write(data.decode("utf-8", errors="replace"))
+            self._out.flush()
+
     def passthrough(self, text: str) -> None:
         """Tool output shown as the tool printed it (esbuild's carets), on stderr."""
         self._write(self._err, text)

@@ -16,10 +16,10 @@ The sleep function and the clock are injectable, so tests never wait.
 
 from __future__ import annotations
 
-import email.utils
 import json as jsonlib
 import logging
 import random
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -71,9 +71,14 @@ class RateBudget:
         self._sleep = sleep
         self._sent: deque[float] = deque()
         self.waited = 0.0
+        self._lock = threading.Lock()  # snapshot reads run in parallel threads
 
     def acquire(self) -> None:
         """Block until one more request fits in the window, then record it."""
+        with self._lock:
+            self._acquire()
+
+    def _acquire(self) -> None:
         now = self._clock()
         while self._sent and now - self._sent[0] >= self.window:
             self._sent.popleft()
@@ -97,6 +102,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # only for the rare HTTP-date form; keeps the import off the start-up path
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -132,6 +139,7 @@ class CloudflareClient:
         self._rand = rand
         self.budget = budget if budget is not None else RateBudget(sleep=sleep)
         self.request_count = 0
+        self._count_lock = threading.Lock()
         headers = {"User-Agent": f"cfworker/{__version__}", "Accept": "application/json"}
         if credentials is not None:
             headers.update(credentials.headers())
@@ -141,6 +149,9 @@ class CloudflareClient:
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=10.0),
             follow_redirects=False,
+            # Loading the CA bundle costs ~23 ms; a plain-http API root (a local fake or
+            # proxy) never does TLS, so it skips that. https always verifies certificates.
+            verify=not self.base_url.startswith("http://"),
         )
 
     # -- lifecycle -----------------------------------------------------------------
@@ -234,7 +245,8 @@ class CloudflareClient:
         while True:
             attempt += 1
             self.budget.acquire()
-            self.request_count += 1
+            with self._count_lock:
+                self.request_count += 1
             started = time.perf_counter()
             try:
                 response = self._http.request(method, path, **{k: v for k, v in kwargs.items() if v is not None})

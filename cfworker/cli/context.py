@@ -67,6 +67,11 @@ class AppContext:
 
         return sys.stdin.isatty() and sys.stdout.isatty()
 
+    def path(self, value: str | Path) -> Path:
+        """A user-given path, relative to the working directory of this run."""
+        p = Path(value)
+        return p if p.is_absolute() else self.cwd / p
+
     # -- factories -----------------------------------------------------------------
     def load_project(self) -> Project:
         """Find, read and validate worker.toml (the --config path, else walk up from cwd)."""

@@ -97,35 +97,6 @@ console.log(JSON.stringify(out));
 """
 
 
-@pytest.fixture(scope="session")
-def esbuild_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A session cache holding a verified pinned esbuild (copied from the user cache, else installed)."""
-    cache = tmp_path_factory.mktemp("cfworker-cache")
-    platform = current_platform()
-    target = managed_path(cache, platform)
-    existing = managed_path(user_cache_dir(os.environ), platform)
-    if existing.is_file() and check_managed(existing) is None:
-        target.parent.mkdir(parents=True)
-        shutil.copy2(existing, target)
-        shutil.copy2(existing.with_name(existing.name + SIDECAR_SUFFIX), target.with_name(target.name + SIDECAR_SUFFIX))
-    elif NPM is None:
-        pytest.skip("no cached esbuild and no npm to install it")
-    else:
-        install_esbuild(target, platform, runner=SubprocessRunner(), environ=os.environ)
-    return cache
-
-
-@pytest.fixture(scope="session")
-def router_ts_deps() -> None:
-    """examples/router-ts needs its pinned npm dependency; run `npm ci` once if it is missing."""
-    if (EXAMPLES / "router-ts" / "node_modules" / "itty-router").is_dir():
-        return
-    if NPM is None:
-        pytest.skip("examples/router-ts/node_modules is missing and there is no npm to install it")
-    subprocess.run([NPM, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=EXAMPLES / "router-ts",
-                   check=True, capture_output=True)
-
-
 @pytest.fixture
 def environ(esbuild_cache: Path) -> dict[str, str]:
     """The environment a CLI run sees: the session cache, no colour, no explicit esbuild."""

@@ -2,8 +2,6 @@
 // text module, so `banner` is a string at run time.
 import banner from "./banner.txt";
 
-const TTL_SECONDS = 300;
-
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
@@ -24,7 +22,8 @@ export default {
       return origin;
     }
     const body = await origin.text();
-    ctx.waitUntil(env.CACHE.put(key, body, { expirationTtl: TTL_SECONDS }));
+    // [vars] values are strings; CACHE_TTL is how long a cached page lives, in seconds.
+    ctx.waitUntil(env.CACHE.put(key, body, { expirationTtl: Number(env.CACHE_TTL) || 300 }));
     const headers = new Headers(origin.headers);
     headers.set("x-cache", "MISS");
     return new Response(body, { status: origin.status, headers });

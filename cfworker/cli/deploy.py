@@ -1,0 +1,87 @@
+"""`cfworker deploy`: build, read remote state, plan, show, then apply (or stop at --dry-run)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cfworker.cli import cli, debug_option, json_option, pass_app, project_options
+from cfworker.cli.context import AppContext
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Build and print the plan; write nothing. Works without credentials.")
+@click.option("--yes", "-y", is_flag=True, help="Apply destructive steps (route deletions, workers.dev off) without asking.")
+@click.option("--take-over-routes", is_flag=True, help="Move routes and custom domains that another Worker owns to this one.")
+@click.option("--force", "force_upload", is_flag=True, help="Upload the script even when its content hash is unchanged.")
+@click.option("--no-config-write", "no_config_write", is_flag=True,
+              help="Do not write found or created KV namespace ids back into worker.toml.")
+@click.option("--account-id", metavar="ID", help="Account to deploy to. [env var: CLOUDFLARE_ACCOUNT_ID]")
+@click.option("--outdir", type=click.Path(file_okay=False), metavar="DIR", help="Where to write the bundle. [default: dist/]")
+@project_options
+@debug_option
+@json_option
+@pass_app
+def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, force_upload: bool,
+           no_config_write: bool, account_id: str | None, outdir: str | None) -> int:
+    """Bundle the Worker, show the plan of changes, and apply it."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cfworker.deploy import DeployOptions, run_deploy
+    from cfworker.deploy.render import render_summary
+
+    started = time.perf_counter()
+    project = app.load_project()
+    settings = app.settings(project=project, account_id_flag=account_id, require_credentials=not dry_run)
+    for warning in settings.warnings:
+        app.ui.warn(warning)
+    options = DeployOptions(dry_run=dry_run, yes=yes, take_over_routes=take_over_routes,
+                            force_upload=force_upload, write_config=not no_config_write and not dry_run,
+                            interactive=app.is_interactive)
+    # esbuild runs while the API client is set up and Cloudflare is read: the build does not
+    # depend on remote state, and against the real API the reads dominate.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(app.build_bundle, project, outdir=outdir)
+        client: Any = None
+        try:
+            resolved_account = None
+            if settings.credentials is not None:
+                client = app.make_client(settings)
+                resolved_account = app.account_id(settings, client)
+            elif dry_run:
+                app.ui.info("No credentials: planning without reading Cloudflare (remote checks skipped).")
+
+            def built() -> Any:
+                bundle = future.result()
+                app.ui.step(_built_line(bundle))
+                return bundle
+
+            outcome = run_deploy(project, built, client=client, account_id=resolved_account, ui=app.ui,
+                                 options=options, confirm=lambda q: click.confirm(q, default=False))
+        finally:
+            if client is not None:
+                client.close()
+    bundle = future.result()
+    outcome.timings["build"] = bundle.total_ms
+    outcome.timings["total"] = (time.perf_counter() - started) * 1000
+    app.ui.lines(render_summary(outcome))
+    if outcome.exit_code != 0:
+        hint = "rerun `cfworker deploy` to finish; applied steps are not repeated" if outcome.exit_code == 3 else None
+        app.ui.error(outcome.message or "deploy failed", hint=hint)
+    if app.json_mode:
+        payload = outcome.to_json()
+        payload["bundle"] = {"main_module": bundle.main_module, "size": bundle.total_size,
+                             "modules": [{"name": m.name, "type": m.type, "size": m.size} for m in bundle.modules]}
+        app.ui.emit_json(payload)
+    return outcome.exit_code
+
+
+def _built_line(bundle: Any) -> str:
+    from cfworker.ui import human_size
+
+    extra = len(bundle.modules) - 1
+    more = f" + {extra} module(s)" if extra else ""
+    return (f"Built {bundle.main_module} {human_size(bundle.main.size)} (gzip {human_size(bundle.gzip_size())})"
+            f"{more} in {bundle.total_ms:.0f} ms")

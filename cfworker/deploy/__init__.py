@@ -1,0 +1,205 @@
+"""`cfworker deploy`: the pipeline, strung together in one place.
+
+    config  -> the Project (validated worker.toml)                    cfworker.config
+    build   -> the Bundle (esbuild, modules in memory)                 cfworker.bundle
+    read    -> RemoteSnapshot, GET requests only                       deploy.remote
+    plan    -> Plan of every write, pure                               deploy.planner
+    show    -> rendered plan; --dry-run stops here                     deploy.render
+    check   -> conflicts / blockers / unconfirmed destructive steps stop here, nothing written
+    execute -> each step in order, post hooks last                     deploy.executor
+    report  -> summary lines, --json document, exit code
+
+`run_deploy` takes its collaborators (client, ui, confirm) as arguments, so tests and watch
+mode drive the same code the CLI does. Exit codes: 0 ok; 1 refused or failed with nothing
+written; 3 partially applied (the summary says what, and that a rerun finishes); 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cfworker.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, RemoteError
+
+if TYPE_CHECKING:
+    from cfworker.api.client import CloudflareClient
+    from cfworker.bundle.model import Bundle
+    from cfworker.config.model import Project
+    from cfworker.deploy.executor import ExecutionResult
+    from cfworker.deploy.plan import Plan
+    from cfworker.ui import UI
+
+
+@dataclass(frozen=True, slots=True)
+class DeployOptions:
+    """The deploy flags."""
+
+    dry_run: bool = False
+    yes: bool = False
+    take_over_routes: bool = False
+    force_upload: bool = False
+    write_config: bool = True
+    interactive: bool = False
+
+
+@dataclass
+class DeployOutcome:
+    """Everything a deploy did, for the summary, --json and the exit code."""
+
+    plan: Plan
+    execution: ExecutionResult | None = None
+    exit_code: int = EXIT_OK
+    written_ids: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    requests: int = 0
+    message: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The --json document."""
+        from cfworker.deploy.render import plan_to_json
+
+        results = []
+        if self.execution is not None:
+            for r in self.execution.results:
+                results.append({"key": r.step.key, "action": type(r.step).__name__, "status": r.status,
+                                "detail": r.detail, "elapsed_ms": round(r.elapsed_ms, 1), **r.output})
+        return {
+            "ok": self.exit_code == EXIT_OK,
+            "exit_code": self.exit_code,
+            "script": self.plan.script,
+            "dry_run": self.execution is None,
+            "message": self.message,
+            "plan": plan_to_json(self.plan),
+            "notes": list(self.plan.notes),
+            "conflicts": [{"subject": c.subject, "owner": c.owner, "fix": c.fix} for c in self.plan.conflicts],
+            "blockers": [{"message": b.message, "fix": b.hint} for b in self.plan.blockers],
+            "skipped_checks": list(self.plan.skipped_checks),
+            "results": results,
+            "urls": self.plan.facts.get("urls", []),
+            "content_hash": self.plan.facts.get("content_hash"),
+            "config_ids_written": self.written_ids,
+            "requests": self.requests,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings.items()},
+        }
+
+
+def run_deploy(
+    project: Project,
+    bundle: Bundle | Callable[[], Bundle],
+    *,
+    client: CloudflareClient | None,
+    account_id: str | None,
+    ui: UI,
+    options: DeployOptions,
+    confirm: Callable[[str], bool] = lambda _q: False,
+) -> DeployOutcome:
+    """Read, plan, show, check and execute one deploy (see the module docstring).
+
+    `bundle` may be a callable that waits for a build started earlier: the remote reads
+    run first, so reading Cloudflare and running esbuild overlap.
+    """
+    from cfworker.deploy.executor import Executor
+    from cfworker.deploy.planner import PlanOptions, plan_deploy
+    from cfworker.deploy.remote import fetch_snapshot
+    from cfworker.deploy.render import render_plan
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    snapshot = fetch_snapshot(client, project, account_id) if client is not None and account_id else None
+    timings["read"] = (time.perf_counter() - started) * 1000
+    if callable(bundle):
+        bundle = bundle()
+    plan = plan_deploy(project, bundle, snapshot,
+                       PlanOptions(take_over_routes=options.take_over_routes, force_upload=options.force_upload))
+    ui.lines(render_plan(plan))
+    outcome = DeployOutcome(plan=plan, timings=timings)
+
+    refusal = _refusal(plan, options, confirm)
+    if refusal is not None:
+        outcome.exit_code, outcome.message = EXIT_FAILED, refusal
+        return _finish(outcome, client)
+    if options.dry_run:
+        outcome.message = "dry run: nothing was written"
+        return _finish(outcome, client)
+    if not plan.steps:
+        outcome.message = "everything is up to date"
+        return _finish(outcome, client)
+
+    assert client is not None and account_id is not None
+    def on_applied(res: Any) -> None:
+        ui.info(f"  done: {res.step.describe()}")
+
+    executor = Executor(client, account_id=account_id, project=project, bundle=bundle, on_applied=on_applied)
+    exec_started = time.perf_counter()
+    execution = executor.execute(plan)
+    timings["execute"] = (time.perf_counter() - exec_started) * 1000
+    outcome.execution = execution
+    if options.write_config:
+        outcome.written_ids = _write_back_ids(project, plan, execution, ui)
+    outcome.exit_code, outcome.message = _exit_code(execution)
+    return _finish(outcome, client)
+
+
+def _refusal(plan: Plan, options: DeployOptions, confirm: Callable[[str], bool]) -> str | None:
+    """Why the plan must not run (conflicts, blockers, unconfirmed destructive steps), or None."""
+    if plan.conflicts:
+        return f"{len(plan.conflicts)} conflict(s): nothing was written; see the fixes above"
+    if plan.blockers:
+        return f"{len(plan.blockers)} problem(s) found before deploying: nothing was written"
+    destructive = plan.destructive_steps
+    if destructive and not options.dry_run and not options.yes:
+        question = f"apply {len(destructive)} destructive change(s) listed above?"
+        if not (options.interactive and confirm(question)):
+            return (f"the plan has {len(destructive)} destructive change(s): nothing was written; "
+                    "review them and rerun with --yes to apply")
+    return None
+
+
+def _exit_code(execution: ExecutionResult) -> tuple[int, str]:
+    applied, failed = execution.applied, execution.failed
+    if execution.interrupted:
+        return EXIT_INTERRUPTED, f"interrupted after {len(applied)} applied step(s); rerun to finish"
+    if not failed:
+        return EXIT_OK, f"deployed: {len(applied)} change(s) applied"
+    if not applied:
+        return EXIT_FAILED, "deploy failed before any change was applied"
+    return EXIT_PARTIAL, (f"partially deployed: {len(applied)} change(s) applied, {len(failed)} failed; "
+                          "rerun `cfworker deploy` to finish")
+
+
+def _write_back_ids(project: Project, plan: Plan, execution: ExecutionResult, ui: UI) -> list[str]:
+    """Pin found or created KV namespace ids in worker.toml (comments and order preserved)."""
+    from cfworker.config.writeback import write_kv_ids
+    from cfworker.deploy.plan import CreateKVNamespace
+
+    ids: dict[str, str] = dict(plan.facts.get("kv_ids", {}))
+    for res in execution.applied:
+        if isinstance(res.step, CreateKVNamespace):
+            ids[res.step.binding] = res.output["id"]
+    if not ids:
+        return []
+    try:
+        written = write_kv_ids(project.config_path, project.env, ids)
+    except OSError as exc:
+        ui.warn(f"could not write KV namespace ids into {project.config_path}: {exc.strerror}; "
+                f"add them by hand: {ids}")
+        return []
+    if written:
+        ui.info(f"  wrote KV namespace id(s) for {', '.join(written)} into {project.config_path.name}")
+    return written
+
+
+def _finish(outcome: DeployOutcome, client: CloudflareClient | None) -> DeployOutcome:
+    outcome.requests = client.request_count if client is not None else 0
+    return outcome
+
+
+def raise_for_outcome(outcome: DeployOutcome) -> None:
+    """Turn a failed outcome into the error the CLI reports (summary lines are printed first)."""
+    if outcome.exit_code in (EXIT_OK,):
+        return
+    error = RemoteError(outcome.message or "deploy failed")
+    error.exit_code = outcome.exit_code
+    raise error

@@ -1,0 +1,163 @@
+"""Build the multipart upload form of a module Worker from a project and its bundle (pure).
+
+The form is a value: `metadata` (main module, bindings, compatibility date and flags,
+keep_bindings, settings) plus one part per module, each `(name, (filename, bytes,
+content type))` with part name == filename == module name, as wrangler sends it. The
+form also carries a content hash over modules and metadata; it is stored on the script
+as a tag so the next deploy can tell "nothing changed" without a local state file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cfworker.bundle.model import Bundle
+from cfworker.config.model import NODEJS_COMPAT_DEFAULT_DATE, Project
+
+HASH_TAG_PREFIX = "cfworker-hash="
+# From NODEJS_COMPAT_DEFAULT_DATE workerd rejects an explicit nodejs_compat flag as
+# redundant (api-notes §7.1), so such flags are not sent.
+_REDUNDANT_AFTER_DEFAULT = ("nodejs_compat", "nodejs_compat_v2")
+# Secrets are set with `cfworker secret put`, never from worker.toml, so every deploy keeps them.
+KEEP_SECRETS = ("secret_text", "secret_key")
+KEEP_VARS = ("plain_text", "json")
+
+Part = tuple[str, tuple[str | None, bytes, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class UploadForm:
+    """Everything the script upload sends, plus the hash that identifies it."""
+
+    metadata: dict[str, Any]
+    parts: tuple[Part, ...]  # metadata first, then the main module, other modules, source map
+    content_hash: str
+
+    @property
+    def bindings(self) -> list[dict[str, Any]]:
+        return list(self.metadata.get("bindings", []))
+
+    def summary(self) -> dict[str, Any]:
+        """Modules with sizes and bindings by name and type (for plans, dry runs and --json)."""
+        return {
+            "main_module": self.metadata["main_module"],
+            "modules": [{"name": name, "type": ctype, "size": len(content)}
+                        for name, (_fn, content, ctype) in self.parts[1:]],
+            "bindings": [{"name": b["name"], "type": b["type"]} for b in self.bindings],
+            "compatibility_date": self.metadata.get("compatibility_date"),
+            "compatibility_flags": self.metadata.get("compatibility_flags", []),
+            "content_hash": self.content_hash,
+        }
+
+
+def sent_compatibility_flags(project: Project) -> list[str]:
+    """The flags to send: all configured ones, minus those the date already implies."""
+    flags = list(project.compatibility_flags)
+    if project.compatibility_date >= NODEJS_COMPAT_DEFAULT_DATE:
+        flags = [f for f in flags if f not in _REDUNDANT_AFTER_DEFAULT]
+    return flags
+
+
+def build_bindings(project: Project, kv_ids: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The metadata `bindings` list in wrangler's exact shapes (api-notes §2.3)."""
+    out: list[dict[str, Any]] = []
+    for var in project.vars:
+        if var.is_text:
+            out.append({"type": "plain_text", "name": var.name, "text": var.value})
+        else:
+            out.append({"type": "json", "name": var.name, "json": var.value})
+    for kv in project.kv_namespaces:
+        namespace_id = kv.id or kv_ids.get(kv.binding)
+        if namespace_id is None:
+            raise ValueError(f"no namespace id for KV binding {kv.binding}")
+        out.append({"type": "kv_namespace", "name": kv.binding, "namespace_id": namespace_id})
+    for r2 in project.r2_buckets:
+        binding: dict[str, Any] = {"type": "r2_bucket", "name": r2.binding, "bucket_name": r2.bucket_name}
+        if r2.jurisdiction:
+            binding["jurisdiction"] = r2.jurisdiction
+        out.append(binding)
+    for d1 in project.d1_databases:
+        out.append({"type": "d1", "name": d1.binding, "id": d1.database_id})
+    for svc in project.services:
+        binding = {"type": "service", "name": svc.binding, "service": svc.service}
+        if svc.environment:
+            binding["environment"] = svc.environment
+        if svc.entrypoint:
+            binding["entrypoint"] = svc.entrypoint
+        out.append(binding)
+    for do in project.durable_objects:
+        binding = {"type": "durable_object_namespace", "name": do.name, "class_name": do.class_name}
+        if do.script_name:
+            binding["script_name"] = do.script_name
+        if do.environment:
+            binding["environment"] = do.environment
+        out.append(binding)
+    for q in project.queue_producers:
+        binding = {"type": "queue", "name": q.binding, "queue_name": q.queue}
+        if q.delivery_delay is not None:
+            binding["delivery_delay"] = q.delivery_delay
+        out.append(binding)
+    for ae in project.analytics_engine_datasets:
+        binding = {"type": "analytics_engine", "name": ae.binding}
+        if ae.dataset:
+            binding["dataset"] = ae.dataset
+        out.append(binding)
+    return out
+
+
+def build_metadata(project: Project, bundle: Bundle, kv_ids: Mapping[str, str]) -> dict[str, Any]:
+    """The `metadata` part without the content-hash tag."""
+    meta: dict[str, Any] = {
+        "main_module": bundle.main_module,
+        "bindings": build_bindings(project, kv_ids),
+        "compatibility_date": project.compatibility_date,
+    }
+    flags = sent_compatibility_flags(project)
+    if flags:
+        meta["compatibility_flags"] = flags
+    meta["keep_bindings"] = list(KEEP_SECRETS + (KEEP_VARS if project.keep_vars else ()))
+    if project.logpush is not None:
+        meta["logpush"] = project.logpush
+    if project.observability is not None:
+        meta["observability"] = project.observability
+    if project.placement is not None and project.placement.get("mode") != "off":
+        meta["placement"] = project.placement
+    if project.usage_model is not None:
+        meta["usage_model"] = project.usage_model
+    if project.tags:
+        meta["tags"] = list(project.tags)
+    return meta
+
+
+def content_hash(bundle: Bundle, metadata: Mapping[str, Any]) -> str:
+    """A short, stable hash of everything the upload changes on Cloudflare's side."""
+    digest = hashlib.sha256()
+    digest.update(bundle.content_hash().encode())
+    digest.update(json.dumps(metadata, sort_keys=True, separators=(",", ":")).encode())
+    return digest.hexdigest()[:32]
+
+
+def build_upload_form(project: Project, bundle: Bundle, kv_ids: Mapping[str, str] | None = None) -> UploadForm:
+    """The complete upload form; KV bindings without an id in worker.toml take theirs from kv_ids."""
+    meta = build_metadata(project, bundle, kv_ids or {})
+    digest = content_hash(bundle, meta)
+    meta["tags"] = [*meta.get("tags", []), HASH_TAG_PREFIX + digest]
+    parts: list[Part] = [("metadata", (None, json.dumps(meta, separators=(",", ":")).encode(), "application/json"))]
+    for module in bundle.modules:
+        parts.append((module.name, (module.name, module.content, module.content_type)))
+    if bundle.sourcemap is not None:
+        sm = bundle.sourcemap
+        parts.append((sm.name, (sm.name, sm.content, sm.content_type)))
+    return UploadForm(metadata=meta, parts=tuple(parts), content_hash=digest)
+
+
+def hash_from_tags(tags: tuple[str, ...] | list[str]) -> str | None:
+    """The content hash a previous deploy recorded in the script's tags, if any."""
+    for tag in tags:
+        if tag.startswith(HASH_TAG_PREFIX):
+            return tag[len(HASH_TAG_PREFIX):]
+    return None

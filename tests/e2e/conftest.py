@@ -1,0 +1,64 @@
+"""Fixtures shared by the end-to-end tests: the pinned esbuild, example projects in tmp dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cfworker.bundle.install import install_esbuild
+from cfworker.bundle.runner import SubprocessRunner
+from cfworker.bundle.tool import SIDECAR_SUFFIX, check_managed, current_platform, managed_path, user_cache_dir
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+NPM = shutil.which("npm")
+
+
+@pytest.fixture(scope="session")
+def esbuild_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session cache holding a verified pinned esbuild (copied from the user cache, else installed)."""
+    cache = tmp_path_factory.mktemp("cfworker-cache")
+    platform = current_platform()
+    target = managed_path(cache, platform)
+    existing = managed_path(user_cache_dir(os.environ), platform)
+    if existing.is_file() and check_managed(existing) is None:
+        target.parent.mkdir(parents=True)
+        shutil.copy2(existing, target)
+        shutil.copy2(existing.with_name(existing.name + SIDECAR_SUFFIX), target.with_name(target.name + SIDECAR_SUFFIX))
+    elif NPM is None:
+        pytest.skip("no cached esbuild and no npm to install it")
+    else:
+        install_esbuild(target, platform, runner=SubprocessRunner(), environ=os.environ)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def router_ts_deps() -> None:
+    """examples/router-ts needs its pinned npm dependency; run `npm ci` once if it is missing."""
+    if (EXAMPLES / "router-ts" / "node_modules" / "itty-router").is_dir():
+        return
+    if NPM is None:
+        pytest.skip("examples/router-ts/node_modules is missing and there is no npm to install it")
+    subprocess.run([NPM, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=EXAMPLES / "router-ts",
+                   check=True, capture_output=True)
+
+
+
+@pytest.fixture
+def example(tmp_path: Path, router_ts_deps: None) -> Callable[[str], Path]:
+    """Copy examples/NAME into a tmp dir (deploys write KV ids into worker.toml; never into the repo)."""
+
+    def copy(name: str) -> Path:
+        dest = tmp_path / name
+        shutil.copytree(EXAMPLES / name, dest, ignore=shutil.ignore_patterns("node_modules", "dist"))
+        modules = EXAMPLES / name / "node_modules"
+        if modules.is_dir():
+            (dest / "node_modules").symlink_to(modules, target_is_directory=True)
+        return dest
+
+    return copy

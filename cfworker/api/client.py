@@ -114,7 +114,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 8.0, rand: Callable[[], float] = random.random) -> float:
     """Exponential backoff with full jitter for retry number `attempt` (1-based)."""
-    return rand() * min(cap, base * (2 ** (attempt - 1))) + base / 2
+    return float(rand() * min(cap, base * (2 ** (attempt - 1))) + base / 2)
 
 
 class CloudflareClient:
@@ -289,6 +289,7 @@ class CloudflareClient:
         source = self.credentials.source if self.credentials else None
         if response.status_code in (204, 205) or (response.is_success and not response.content):
             return Envelope(result=None)
+        detail: str | None
         try:
             body = jsonlib.loads(response.content)
         except ValueError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +178,7 @@ def key_put(app: AppContext, name: str, value: str | None, path: Path | None, tt
         except OSError as exc:
             raise UserError(f"cannot read --path {path}: {exc.strerror}") from None
     else:
-        data = value.encode() if value is not None else click.get_binary_stream("stdin").read()
+        data = value.encode() if value is not None else sys.stdin.buffer.read()
     meta = None
     if metadata is not None:
         try:

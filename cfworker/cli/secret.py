@@ -8,6 +8,7 @@ request, so it cannot appear in output, errors or --debug traces.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def read_value(stream: Any, *, interactive: bool, name: str) -> str:
         raise UserError(f"the value for secret {name} is empty",
                         hint=f"pipe it in: printf %s \"$VALUE\" | cfworker secret put {name}")
     REDACTOR.add(value)
-    return value
+    return str(value)
 
 
 def _ensure_worker(app: AppContext, client: Any, account_id: str, script_name: str, project: Any) -> bool:
@@ -97,8 +98,7 @@ def secret_put(app: AppContext, name: str, script_name: str | None) -> None:
     from cfworker.api import workers as api
 
     _valid_name(name)
-    stdin = click.get_text_stream("stdin")
-    value = read_value(stdin, interactive=app.is_interactive, name=name)
+    value = read_value(sys.stdin, interactive=app.is_interactive, name=name)
     client, account_id, script, project = _target(app, script_name)
     with client:
         created = _ensure_worker(app, client, account_id, script, project)

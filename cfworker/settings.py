@@ -27,6 +27,9 @@ from cfworker.redact import REDACTOR
 log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4"
+# Cloudflare's global limit: 1200 requests per 5 minutes per user.
+DEFAULT_RATE_LIMIT = (1200, 300.0)
+RATE_LIMIT_VAR = "CFWORKER_RATE_LIMIT"
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 # (current name, legacy alias wrangler still accepts)
@@ -80,6 +83,7 @@ class Settings:
     account_id: Sourced | None
     api_base_url: Sourced
     warnings: tuple[str, ...] = ()
+    rate_limit: tuple[int, float] = DEFAULT_RATE_LIMIT  # requests per window (seconds)
 
     def log_sources(self) -> None:
         """Log (for --debug) where each value came from, never the secret itself."""
@@ -223,4 +227,20 @@ def resolve_settings(
         account_id=account,
         api_base_url=_resolve_base_url(environ, warnings),
         warnings=tuple(warnings),
+        rate_limit=parse_rate_limit(environ.get(RATE_LIMIT_VAR)),
     )
+
+
+def parse_rate_limit(value: str | None) -> tuple[int, float]:
+    """CFWORKER_RATE_LIMIT as "REQUESTS/SECONDS" (e.g. "600/300" for a shared token); default 1200/300."""
+    if value is None or not value.strip():
+        return DEFAULT_RATE_LIMIT
+    count, _, window = value.strip().partition("/")
+    try:
+        parsed = (int(count), float(window))
+    except ValueError:
+        parsed = (0, 0.0)
+    if parsed[0] < 1 or parsed[1] <= 0:
+        raise UserError(f"{RATE_LIMIT_VAR}={value!r} is not REQUESTS/SECONDS",
+                        hint=f'e.g. {RATE_LIMIT_VAR}="600/300" to use half of Cloudflare\'s 1200 per 5 minutes')
+    return parsed

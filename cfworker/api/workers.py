@@ -13,6 +13,11 @@ from cfworker.api.errors import CloudflareAPIError
 SCRIPT_NOT_FOUND = (10007, 10090)
 
 
+def _is_not_found(exc: CloudflareAPIError) -> bool:
+    """A missing script (10007), not a bad account id in the path (404 with 7003)."""
+    return exc.has_code(*SCRIPT_NOT_FOUND) or (exc.status == 404 and not exc.codes)
+
+
 def _script(account_id: str, name: str) -> str:
     return f"/accounts/{account_id}/workers/scripts/{quote(name, safe='')}"
 
@@ -71,7 +76,7 @@ def get_settings(client: CloudflareClient, account_id: str, name: str) -> Script
     try:
         return ScriptSettings.from_api(client.call("GET", f"{_script(account_id, name)}/settings") or {})
     except CloudflareAPIError as exc:
-        if exc.has_code(*SCRIPT_NOT_FOUND) or exc.status == 404:
+        if _is_not_found(exc):
             return None
         raise
 
@@ -92,7 +97,7 @@ def get_subdomain(client: CloudflareClient, account_id: str, name: str) -> Subdo
     try:
         d = client.call("GET", f"{_script(account_id, name)}/subdomain") or {}
     except CloudflareAPIError as exc:
-        if exc.has_code(*SCRIPT_NOT_FOUND) or exc.status == 404:
+        if _is_not_found(exc):
             return None
         raise
     return Subdomain(bool(d.get("enabled")), d.get("previews_enabled"))
@@ -113,7 +118,7 @@ def get_account_subdomain(client: CloudflareClient, account_id: str) -> str | No
     try:
         d = client.call("GET", f"/accounts/{account_id}/workers/subdomain") or {}
     except CloudflareAPIError as exc:
-        if exc.has_code(*SCRIPT_NOT_FOUND) or exc.status == 404:
+        if _is_not_found(exc):
             return None
         raise
     return d.get("subdomain") or d.get("name") or None
@@ -124,7 +129,7 @@ def get_schedules(client: CloudflareClient, account_id: str, name: str) -> tuple
     try:
         d = client.call("GET", f"{_script(account_id, name)}/schedules") or {}
     except CloudflareAPIError as exc:
-        if exc.has_code(*SCRIPT_NOT_FOUND) or exc.status == 404:
+        if _is_not_found(exc):
             return None
         raise
     return tuple(s["cron"] for s in d.get("schedules") or () if "cron" in s)
@@ -140,7 +145,7 @@ def list_secrets(client: CloudflareClient, account_id: str, name: str) -> list[s
     try:
         items = client.call("GET", f"{_script(account_id, name)}/secrets") or []
     except CloudflareAPIError as exc:
-        if exc.has_code(*SCRIPT_NOT_FOUND) or exc.status == 404:
+        if _is_not_found(exc):
             return None
         raise
     return sorted(str(i["name"]) for i in items if "name" in i)

@@ -22,10 +22,6 @@ if TYPE_CHECKING:
     from cfworker.bundle.tool import EsbuildBinary
     from cfworker.config.model import Project
 
-MIB = 1024 * 1024
-FREE_LIMIT = 3 * MIB  # Workers Free: compressed script size
-PAID_LIMIT = 10 * MIB  # Workers Paid
-WARN_RATIO = 0.8
 
 
 def _maybe_project(app: AppContext) -> Project | None:
@@ -59,14 +55,17 @@ def build(app: AppContext, outdir: Path | None, minify: bool | None) -> None:
     if minify is not None:
         project = replace(project, build=replace(project.build, minify=minify))
     tool = app.find_esbuild(project)
-    bundle = app.build_bundle(project, outdir=outdir, tool=tool)
+    bundle = app.build_bundle(project, outdir=outdir, tool=tool, check_size=False)
     cli_ms = round((time.perf_counter() - started) * 1000, 1)
     gzip_total = bundle.gzip_size()
     if app.json_mode:
         app.ui.emit_json(_report(project, bundle, tool, gzip_total, cli_ms))
     else:
         _print_report(app, project, bundle, gzip_total)
-    _check_size(app, gzip_total)
+    from cfworker.bundle.limits import check_size
+
+    if (warning := check_size(gzip_total)) is not None:
+        app.ui.warn(warning)
 
 
 def _report(project: Project, bundle: Bundle, tool: EsbuildBinary, gzip_total: int, cli_ms: float) -> dict[str, Any]:
@@ -102,24 +101,6 @@ def _print_report(app: AppContext, project: Project, bundle: Bundle, gzip_total:
         kind = "" if m is bundle.main else f"  ({'source map' if m.type == 'sourcemap' else m.type})"
         ui.info(f"  {m.name.ljust(width)}  {human_size(m.size):>10}  gzip {human_size(m.gzip_size()):>10}{kind}")
     ui.info(f"Total upload: {human_size(bundle.total_size)} / gzip: {human_size(gzip_total)}")
-
-
-def _check_size(app: AppContext, gzip_total: int) -> None:
-    """Warn near the Workers Free limit; fail over the Paid limit (deploy would be refused)."""
-    from cfworker.errors import BundleError
-    from cfworker.ui import human_size
-
-    if gzip_total > PAID_LIMIT:
-        raise BundleError(
-            f"the Worker is {human_size(gzip_total)} gzipped, over the 10 MiB limit of Workers Paid",
-            hint="move large data out of the bundle (KV, R2, static assets) or drop unused dependencies",
-        )
-    if gzip_total > WARN_RATIO * FREE_LIMIT:
-        percent = gzip_total * 100 // FREE_LIMIT
-        app.ui.warn(
-            f"the Worker is {human_size(gzip_total)} gzipped: {percent}% of the 3 MiB Workers Free limit "
-            "(Workers Paid allows 10 MiB)"
-        )
 
 
 @cli.group("esbuild", invoke_without_command=True)

@@ -123,9 +123,14 @@ class AppContext:
         return found
 
     def build_bundle(self, project: Project, *, outdir: Path | str | None = None,
-                     tool: EsbuildBinary | None = None) -> Bundle:
-        """Bundle the project with esbuild; tool output is shown verbatim on stderr."""
+                     tool: EsbuildBinary | None = None, check_size: bool = True) -> Bundle:
+        """Bundle the project with esbuild; tool output is shown verbatim on stderr.
+
+        With check_size, a bundle over the Workers size limit is a BundleError (nothing is
+        uploaded) and one near the Free limit a warning.
+        """
         from cfworker.bundle import build_project
+        from cfworker.bundle.limits import check_size as size_verdict
 
         tool = tool or self.find_esbuild(project)
         bundle = build_project(
@@ -139,17 +144,21 @@ class AppContext:
         )
         for warning in bundle.warnings:
             self.ui.warn(warning)
+        if check_size and (warning := size_verdict(bundle.gzip_size())) is not None:
+            self.ui.warn(warning)
         return bundle
 
     def make_client(self, settings: Settings) -> CloudflareClient:
         """An API client for these settings (tests inject a transport and a sleep)."""
-        from cfworker.api.client import CloudflareClient
+        from cfworker.api.client import CloudflareClient, RateBudget
 
+        limit, window = settings.rate_limit
         return CloudflareClient(
             settings.credentials,
             base_url=settings.api_base_url.value,
             transport=self.transport,
             sleep=self.sleep,
+            budget=RateBudget(limit, window, sleep=self.sleep),
         )
 
     def account_id(self, settings: Settings, client: CloudflareClient) -> str:

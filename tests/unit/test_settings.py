@@ -112,3 +112,13 @@ def test_api_base_url_default_and_override() -> None:
     assert (s.api_base_url.value, s.api_base_url.source) == ("http://127.0.0.1:9/client/v4", "env CLOUDFLARE_API_BASE_URL")
     with pytest.raises(UserError):
         resolve_settings({"CLOUDFLARE_API_BASE_URL": "ftp://x"}, require_credentials=False)
+
+
+def test_rate_limit_default_and_override() -> None:
+    """The request budget defaults to Cloudflare's 1200/300 s and can be lowered with CFWORKER_RATE_LIMIT."""
+    assert resolve_settings({}, require_credentials=False).rate_limit == (1200, 300.0)
+    assert resolve_settings({"CFWORKER_RATE_LIMIT": "20/2"}, require_credentials=False).rate_limit == (20, 2.0)
+    for bad in ("fast", "0/10", "10/0", "10"):
+        with pytest.raises(UserError) as info:
+            resolve_settings({"CFWORKER_RATE_LIMIT": bad}, require_credentials=False)
+        assert "CFWORKER_RATE_LIMIT" in info.value.message

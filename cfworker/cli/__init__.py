@@ -113,8 +113,22 @@ _register_commands()
 def main(argv: Sequence[str] | None = None, *, app: AppContext | None = None) -> None:
     """Run the CLI and exit with the code the outcome maps to (the error boundary)."""
     app = app or AppContext()
+    _stop_on_sigterm()
     code = run(argv, app=app)
     sys.exit(code)
+
+
+def _stop_on_sigterm() -> None:
+    """Treat SIGTERM (a cancelled CI job, `kill`) like Ctrl-C: stop safely and exit 130."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread, or a platform without SIGTERM
+        pass
 
 
 def run(argv: Sequence[str] | None = None, *, app: AppContext) -> int:

@@ -62,3 +62,14 @@ def example(tmp_path: Path, router_ts_deps: None) -> Callable[[str], Path]:
         return dest
 
     return copy
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the fault campaign's runs and outcomes at the end of the test run."""
+    from tests.e2e.test_faults import campaign_report
+
+    lines = campaign_report()
+    if lines:
+        terminalreporter.section("fault campaign")
+        for line in lines:
+            terminalreporter.write_line(line)

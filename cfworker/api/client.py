@@ -154,6 +154,11 @@ class CloudflareClient:
             verify=not self.base_url.startswith("http://"),
         )
 
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """The injected sleep, for callers that pace themselves (cache purges)."""
+        return self._sleep
+
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
         """Close pooled connections."""
@@ -331,7 +336,9 @@ def _int_or_none(value: Any) -> int | None:
 
 def _error_item(raw: Any) -> ApiErrorItem:
     if isinstance(raw, Mapping):
-        return ApiErrorItem(_int_or_none(raw.get("code")), str(raw.get("message", "")).strip() or "no message")
+        meta = raw.get("meta")
+        return ApiErrorItem(_int_or_none(raw.get("code")), str(raw.get("message", "")).strip() or "no message",
+                            meta if isinstance(meta, Mapping) else None)
     return ApiErrorItem(None, str(raw))
 
 

@@ -9,8 +9,9 @@ auth failures the hint names the token permission the failing endpoint needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from cfworker.errors import RemoteError
 
@@ -21,6 +22,7 @@ class ApiErrorItem:
 
     code: int | None
     message: str
+    meta: Mapping[str, Any] | None = field(default=None, compare=False)  # e.g. a batch's failing operation
 
 
 # Which token permission an endpoint needs, by path shape (first match wins).

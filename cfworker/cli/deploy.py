@@ -15,17 +15,28 @@ from cfworker.cli.context import AppContext
 @click.option("--yes", "-y", is_flag=True, help="Apply destructive steps (route deletions, workers.dev off) without asking.")
 @click.option("--take-over-routes", is_flag=True, help="Move routes and custom domains that another Worker owns to this one.")
 @click.option("--force", "force_upload", is_flag=True, help="Upload the script even when its content hash is unchanged.")
+@click.option("--no-hooks", is_flag=True, help="Skip the post-deploy hooks ([[dns]] records and [purge]).")
 @click.option("--no-config-write", "no_config_write", is_flag=True,
               help="Do not write found or created KV namespace ids back into worker.toml.")
 @click.option("--account-id", metavar="ID", help="Account to deploy to. [env var: CLOUDFLARE_ACCOUNT_ID]")
 @click.option("--outdir", type=click.Path(file_okay=False), metavar="DIR", help="Where to write the bundle. [default: dist/]")
+@click.option("--watch", "-w", is_flag=True, help="Then redeploy on every save until Ctrl-C (as `cfworker watch`).")
 @project_options
 @debug_option
 @json_option
 @pass_app
 def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, force_upload: bool,
-           no_config_write: bool, account_id: str | None, outdir: str | None) -> int:
+           no_hooks: bool, no_config_write: bool, account_id: str | None, outdir: str | None,
+           watch: bool = False) -> int:
     """Bundle the Worker, show the plan of changes, and apply it."""
+    if watch:
+        if dry_run:
+            raise click.UsageError("--watch cannot be combined with --dry-run")
+        from cfworker.cli.watch import run_watch_command
+
+        return run_watch_command(app, yes=yes, take_over_routes=take_over_routes, force_upload=force_upload,
+                                 no_config_write=no_config_write, no_hooks=no_hooks, account_id=account_id,
+                                 outdir=outdir)
     import time
     from concurrent.futures import ThreadPoolExecutor
 
@@ -39,7 +50,7 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, fo
         app.ui.warn(warning)
     options = DeployOptions(dry_run=dry_run, yes=yes, take_over_routes=take_over_routes,
                             force_upload=force_upload, write_config=not no_config_write and not dry_run,
-                            interactive=app.is_interactive)
+                            interactive=app.is_interactive, no_hooks=no_hooks)
     # esbuild runs while the API client is set up and Cloudflare is read: the build does not
     # depend on remote state, and against the real API the reads dominate.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -68,7 +79,8 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, fo
     outcome.timings["total"] = (time.perf_counter() - started) * 1000
     app.ui.lines(render_summary(outcome))
     if outcome.exit_code != 0:
-        hint = "rerun `cfworker deploy` to finish; applied steps are not repeated" if outcome.exit_code == 3 else None
+        hint = outcome.hint or ("rerun `cfworker deploy` to finish; applied steps are not repeated"
+                                if outcome.exit_code == 3 else None)
         app.ui.error(outcome.message or "deploy failed", hint=hint)
     if app.json_mode:
         payload = outcome.to_json()

@@ -14,13 +14,26 @@ import re
 from typing import Any
 
 from cfworker.config.checks import (
-    expect_hex32, expect_identifier, expect_int, expect_list, expect_one_of, expect_str, expect_table,
-    expect_tables, describe,
+    describe,
+    expect_hex32,
+    expect_identifier,
+    expect_int,
+    expect_list,
+    expect_one_of,
+    expect_str,
+    expect_table,
+    expect_tables,
 )
 from cfworker.config.diagnostics import Diagnostics, index_path, key_path
 from cfworker.config.model import (
-    AnalyticsEngineSpec, D1DatabaseSpec, DurableObjectSpec, KVNamespaceSpec, QueueProducerSpec, R2BucketSpec,
-    ServiceSpec, VarSpec,
+    AnalyticsEngineSpec,
+    D1DatabaseSpec,
+    DurableObjectSpec,
+    KVNamespaceSpec,
+    QueueProducerSpec,
+    R2BucketSpec,
+    ServiceSpec,
+    VarSpec,
 )
 
 Names = list[tuple[str, str]]  # (binding name, key path of that name)

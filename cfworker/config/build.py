@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from cfworker.config.checks import (
-    describe, expect_bool, expect_list, expect_str, expect_str_list, expect_table, expect_tables,
+    describe,
+    expect_bool,
+    expect_str,
+    expect_str_list,
+    expect_table,
+    expect_tables,
 )
 from cfworker.config.diagnostics import Diagnostics, key_path
 from cfworker.config.model import DEFAULT_MODULE_RULES, BuildSpec, ModuleRule, ModuleRuleType
@@ -162,7 +167,7 @@ def _rule(d: Diagnostics, path: str, table: dict[str, Any]) -> Rule | None:
     supported = "Text, Data, CompiledWasm, or text, data, wasm"
     if "type" not in table or "globs" not in table:
         missing = "type" if "type" not in table else "globs"
-        d.error(key_path(path, missing), "is required", f'a rule needs type = "Text" and globs = ["**/*.txt"]')
+        d.error(key_path(path, missing), "is required", 'a rule needs type = "Text" and globs = ["**/*.txt"]')
         return None
     kind = expect_str(d, key_path(path, "type"), table["type"], hint=f"use one of: {supported}")
     if kind is not None and kind not in RULE_TYPES:

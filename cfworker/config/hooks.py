@@ -4,6 +4,7 @@ DNS records follow the Cloudflare API's rules: A content is IPv4, AAAA is IPv6, 
 (automatic) or 60-86400, `proxied` exists only for A/AAAA/CNAME and `priority` only (and
 always) for MX. A purge is either `everything = true` or lists of files/tags/hosts/
 prefixes; file URLs may use the `{routes}` and `{host}` placeholders the planner expands.
+`dns_batch_size` bounds the records per DNS batch request.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ import re
 from typing import Any
 
 from cfworker.config.checks import (
-    describe, expect_bool, expect_int, expect_str, expect_str_list, expect_table, expect_tables,
+    describe,
+    expect_bool,
+    expect_int,
+    expect_str,
+    expect_str_list,
+    expect_table,
+    expect_tables,
 )
 from cfworker.config.diagnostics import Diagnostics, index_path, key_path
 from cfworker.config.model import DnsRecordSpec, DnsType, PurgeSpec
@@ -28,22 +35,34 @@ PLACEHOLDERS = ("routes", "host")
 
 def check_dns(d: Diagnostics, path: str, value: Any) -> tuple[DnsRecordSpec, ...]:
     """[[dns]] records; duplicates and CNAMEs sharing a name with other records are errors."""
-    out: list[tuple[str, DnsRecordSpec]] = []
+    out: list[DnsRecordSpec] = []
+    seen: set[tuple[str, str, str]] = set()
+    types_at: dict[str, dict[str, None]] = {}  # name -> record types there, in order (linear for big lists)
     for item_path, table in expect_tables(d, path, value):
         record = _record(d, item_path, table)
         if record is None:
             continue
-        for _, other in out:
-            if (other.type, other.name, other.content) == (record.type, record.name, record.content):
-                d.error(item_path, f"duplicates another {record.type} record for {record.name}", "remove one of them")
-                break
-            if other.name == record.name and "CNAME" in (other.type, record.type) and other.type != record.type:
-                d.error(item_path, f"{record.name} has a CNAME and a {other.type if record.type == 'CNAME' else record.type}"
-                        " record; a CNAME cannot share its name", "use a different name, or drop one record")
-                break
+        clash = next((t for t in types_at.get(record.name, {}) if t != record.type and "CNAME" in (t, record.type)),
+                     None)
+        if (record.type, record.name, record.content) in seen:
+            d.error(item_path, f"duplicates another {record.type} record for {record.name}", "remove one of them")
+        elif clash is not None:
+            d.error(item_path, f"{record.name} has a CNAME and a {clash if record.type == 'CNAME' else record.type}"
+                    " record; a CNAME cannot share its name", "use a different name, or drop one record")
         else:
-            out.append((item_path, record))
-    return tuple(r for _, r in out)
+            out.append(record)
+            seen.add((record.type, record.name, record.content))
+            types_at.setdefault(record.name, {})[record.type] = None
+    return tuple(out)
+
+
+def check_dns_batch_size(d: Diagnostics, path: str, value: Any) -> int | None:
+    """dns_batch_size: records per DNS batch request, 1-3500 (over 200 needs a paid zone plan)."""
+    size = expect_int(d, path, value, low=1, high=3500, hint="use 200 (Free zones) or up to 3500 (paid plans)")
+    if size is not None and size > 200:
+        d.warn(path, f"{size} records per batch needs a Pro, Business or Enterprise zone (Free allows 200)",
+               "use dns_batch_size = 200 or less unless every zone of the [[dns]] records is on a paid plan")
+    return size
 
 
 def _record(d: Diagnostics, path: str, t: dict[str, Any]) -> DnsRecordSpec | None:

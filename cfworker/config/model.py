@@ -181,7 +181,8 @@ class Project:
     crons: tuple[str, ...] | None = None  # None: leave remote schedules untouched
     secrets: tuple[str, ...] = ()  # names that must exist on the script before deploy
     build: BuildSpec = field(default_factory=BuildSpec)
-    dns: tuple[DnsRecordSpec, ...] = ()
+    dns: tuple[DnsRecordSpec, ...] | None = None  # None: DNS left alone; (): delete records cfworker created
+    dns_batch_size: int = 200  # records per DNS batch request (Free zones allow 200, paid plans 3,500)
     purge: PurgeSpec | None = None
     keep_vars: bool = False  # keep vars set in the dashboard (keep_bindings plain_text/json)
     logpush: bool | None = None

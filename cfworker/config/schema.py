@@ -64,7 +64,7 @@ _LAYER_KEYS: dict[str, Node] = {
     "durable_objects": DURABLE_OBJECTS, "queues": QUEUES, "analytics_engine_datasets": ANALYTICS,
     "secrets": SECRETS, "triggers": TRIGGERS, "build": BUILD,
     "minify": None, "define": OPEN, "rules": RULE, "keep_names": None, "upload_source_maps": None,
-    "dns": DNS, "purge": PURGE, "logpush": None, "observability": OPEN, "placement": PLACEMENT,
+    "dns": DNS, "dns_batch_size": None, "purge": PURGE, "logpush": None, "observability": OPEN, "placement": PLACEMENT,
     "usage_model": None, "tags": None,
 }
 TOP = Table("top", {**_LAYER_KEYS, "keep_vars": None, "env": Envs()})

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from cfworker.config.checks import (
-    describe, expect_bool, expect_hex32, expect_list, expect_one_of, expect_str, expect_str_list,
+    describe,
+    expect_bool,
+    expect_hex32,
+    expect_list,
+    expect_one_of,
+    expect_str,
+    expect_str_list,
     expect_table,
 )
 from cfworker.config.cron import check_cron

@@ -19,7 +19,7 @@ from cfworker.config import sections as s
 from cfworker.config.build import BuildLayer, check_build, compose_build
 from cfworker.config.checks import describe, expect_bool, expect_str_list, expect_table
 from cfworker.config.diagnostics import Diagnostics, key_path
-from cfworker.config.hooks import check_dns, check_purge
+from cfworker.config.hooks import check_dns, check_dns_batch_size, check_purge
 from cfworker.config.locate import LineIndex
 from cfworker.config.model import DnsRecordSpec, Project, PurgeSpec, RouteSpec
 from cfworker.config.schema import NOT_INHERITED
@@ -42,6 +42,7 @@ class _Layer:
     crons: tuple[str, ...] | None = None
     build: BuildLayer = field(default_factory=BuildLayer)
     dns: tuple[DnsRecordSpec, ...] | None = None
+    dns_batch_size: int | None = None
     purge: PurgeSpec | None = None
     logpush: bool | None = None
     observability: dict[str, Any] | None = None
@@ -125,6 +126,8 @@ def _layer(d: Diagnostics, raw: dict[str, Any], prefix: str, root: Path, today: 
     b.check_unique_names(d, layer.names)
     if "dns" in raw:
         layer.dns = check_dns(d, p("dns"), raw["dns"])
+    if "dns_batch_size" in raw:
+        layer.dns_batch_size = check_dns_batch_size(d, p("dns_batch_size"), raw["dns_batch_size"])
     if "purge" in raw:
         layer.purge = check_purge(d, p("purge"), raw["purge"])
     if "observability" in raw:
@@ -162,7 +165,8 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
         compatibility_date=compatibility_date, env=env_name,
         compatibility_flags=inherit("compatibility_flags") or (), account_id=inherit("account_id"),
         workers_dev=inherit("workers_dev"), preview_urls=inherit("preview_urls"), routes=inherit("routes") or (),
-        crons=inherit("crons"), build=build, dns=inherit("dns") or (), purge=inherit("purge"),
+        crons=inherit("crons"), build=build, dns=inherit("dns"), purge=inherit("purge"),
+        dns_batch_size=inherit("dns_batch_size") or 200,
         keep_vars=bool(top.keep_vars), logpush=inherit("logpush"), observability=inherit("observability"),
         placement=inherit("placement"), usage_model=inherit("usage_model"), tags=inherit("tags") or (),
         **{key: value or () for key, value in selected.bindings.items()},

@@ -7,11 +7,13 @@
     show    -> rendered plan; --dry-run stops here                     deploy.render
     check   -> conflicts / blockers / unconfirmed destructive steps stop here, nothing written
     execute -> each step in order, post hooks last                     deploy.executor
+               (DNS records and cache purge: deploy.dns, deploy.purge, deploy.hook_runner)
     report  -> summary lines, --json document, exit code
 
 `run_deploy` takes its collaborators (client, ui, confirm) as arguments, so tests and watch
 mode drive the same code the CLI does. Exit codes: 0 ok; 1 refused or failed with nothing
-written; 3 partially applied (the summary says what, and that a rerun finishes); 130 Ctrl-C.
+written; 3 partially applied (the summary says what, and that a rerun finishes), which
+includes a failed post-deploy hook: the deploy stays live and is not rolled back; 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class DeployOptions:
     force_upload: bool = False
     write_config: bool = True
     interactive: bool = False
+    no_hooks: bool = False  # skip the post-deploy hooks (DNS records, cache purge)
 
 
 @dataclass
@@ -55,6 +58,13 @@ class DeployOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     requests: int = 0
     message: str | None = None
+    hint: str | None = None  # what to do next, when the outcome has its own advice
+
+    @property
+    def live(self) -> bool:
+        """True when the script and routes are deployed (ok, or only post-deploy hooks failed)."""
+        failed = self.execution.failed if self.execution is not None else []
+        return self.exit_code == EXIT_OK or (bool(failed) and all(r.step.phase == "post" for r in failed))
 
     def to_json(self) -> dict[str, Any]:
         """The --json document."""
@@ -71,6 +81,7 @@ class DeployOutcome:
             "script": self.plan.script,
             "dry_run": self.execution is None,
             "message": self.message,
+            "hint": self.hint,
             "plan": plan_to_json(self.plan),
             "notes": list(self.plan.notes),
             "conflicts": [{"subject": c.subject, "owner": c.owner, "fix": c.fix} for c in self.plan.conflicts],
@@ -107,12 +118,14 @@ def run_deploy(
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    snapshot = fetch_snapshot(client, project, account_id) if client is not None and account_id else None
+    hooks = not options.no_hooks
+    snapshot = fetch_snapshot(client, project, account_id, hooks=hooks) if client is not None and account_id else None
     timings["read"] = (time.perf_counter() - started) * 1000
     if callable(bundle):
         bundle = bundle()
     plan = plan_deploy(project, bundle, snapshot,
-                       PlanOptions(take_over_routes=options.take_over_routes, force_upload=options.force_upload))
+                       PlanOptions(take_over_routes=options.take_over_routes, force_upload=options.force_upload,
+                                   hooks=hooks))
     ui.lines(render_plan(plan))
     outcome = DeployOutcome(plan=plan, timings=timings)
 
@@ -139,6 +152,9 @@ def run_deploy(
     if options.write_config:
         outcome.written_ids = _write_back_ids(project, plan, execution, ui)
     outcome.exit_code, outcome.message = _exit_code(execution)
+    if outcome.exit_code == EXIT_PARTIAL and outcome.live:
+        outcome.hint = ("rerun `cfworker deploy` to retry: the unchanged script is not uploaded again and only "
+                        "what is still missing is written (`--no-hooks` deploys without the hooks)")
     return _finish(outcome, client)
 
 
@@ -163,6 +179,10 @@ def _exit_code(execution: ExecutionResult) -> tuple[int, str]:
         return EXIT_INTERRUPTED, f"interrupted after {len(applied)} applied step(s); rerun to finish"
     if not failed:
         return EXIT_OK, f"deployed: {len(applied)} change(s) applied"
+    if all(r.step.phase == "post" for r in failed):
+        # The script and routes are live; a hook failure never undoes them (STYLE §3.6).
+        names = "; ".join(r.step.describe() for r in failed)
+        return EXIT_PARTIAL, f"deployed, but {len(failed)} post-deploy hook(s) failed: {names}"
     if not applied:
         return EXIT_FAILED, "deploy failed before any change was applied"
     return EXIT_PARTIAL, (f"partially deployed: {len(applied)} change(s) applied, {len(failed)} failed; "

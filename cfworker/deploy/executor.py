@@ -2,9 +2,10 @@
 
 Each step is one or two API calls chosen by `match` (no name-built dispatch). Refs (a KV
 namespace created earlier in the same run) are resolved just before the upload. A
-failing step stops the run, except in the `post` phase, where hooks are independent:
-each failure is recorded and the other hooks still run. When a POST fails without a
-clear answer (dropped connection, 5xx) the executor reads the state back once: if the
+failing step stops the run, and the hooks (`post` phase) do not run after a failed
+upload or route step. Hooks are independent of each other: a failing hook is recorded
+and the other hooks still run (deploy.hook_runner performs them). When a POST fails
+without a clear answer (dropped connection, 5xx) the executor reads the state back once: if the
 write did happen, the step counts as applied, so a rerun never creates a duplicate.
 Ctrl-C stops after recording which steps were applied.
 """
@@ -24,16 +25,22 @@ from cfworker.api.client import CloudflareClient
 from cfworker.api.errors import CloudflareAPIError
 from cfworker.bundle.model import Bundle
 from cfworker.config.model import Project
+from cfworker.deploy.hook_runner import HookRunner
 from cfworker.deploy.plan import (
+    ApplyDnsBatch,
     AttachDomain,
+    CreateDnsRecord,
     CreateKVNamespace,
     CreateRoute,
+    DeleteDnsRecord,
     DeleteRoute,
     DetachDomain,
     Plan,
+    PurgeCache,
     PutSchedules,
     SetWorkersDev,
     Step,
+    UpdateDnsRecord,
     UpdateRoute,
     UploadScript,
 )
@@ -41,6 +48,10 @@ from cfworker.errors import CfWorkerError
 from cfworker.upload import build_upload_form
 
 Status = Literal["applied", "failed", "skipped", "interrupted"]
+# "Already exists" answers of create calls: 10014 KV title, 10020 route pattern,
+# 81057/81058 identical DNS record. The executor then reads the state back and adopts it
+# when it is exactly what the step wanted (another script's route is not adopted).
+ALREADY_EXISTS = (10014, 10020, 81057, 81058)
 
 
 @dataclass
@@ -86,13 +97,14 @@ class Executor:
         self.bundle = bundle
         self._on_applied = on_applied or (lambda r: None)
         self._on_start = on_start or (lambda s: None)
+        self._hooks = HookRunner(client)
 
     def execute(self, plan: Plan) -> ExecutionResult:
         """Run the plan's steps in order (see the module docstring for failure rules)."""
         result = ExecutionResult()
         stop = False
         for step in plan.steps:
-            if stop and step.phase != "post":
+            if stop:  # only a failure before the post phase sets it: hooks need the deploy in place
                 result.results.append(StepResult(step, "skipped", "an earlier step failed"))
                 continue
             self._on_start(step)
@@ -158,6 +170,8 @@ class Executor:
             case DetachDomain(domain_id=domain_id):
                 domains_api.detach_domain(c, acct, domain_id)
                 return None
+            case CreateDnsRecord() | UpdateDnsRecord() | DeleteDnsRecord() | ApplyDnsBatch() | PurgeCache():
+                return self._hooks.run(step)
         return self._run_extension(step)
 
     def _run_extension(self, step: Step) -> dict[str, Any] | None:
@@ -165,8 +179,14 @@ class Executor:
 
     # -- recovery after an unclear answer ------------------------------------------------
     def _recover(self, step: Step, exc: CfWorkerError) -> dict[str, Any] | None:
-        """After a POST failed without a clear answer, check whether it was applied anyway."""
-        if not isinstance(exc, CloudflareAPIError) or not (exc.status is None or exc.status >= 500):
+        """After a create failed without a clear answer, or because the thing already exists
+        (an earlier, interrupted run's request that Cloudflare applied late), check whether
+        the wanted state is there and adopt it instead of failing."""
+        if not isinstance(exc, CloudflareAPIError):
+            return None
+        unclear = exc.status is None or exc.status >= 500
+        already_exists = exc.has_code(*ALREADY_EXISTS)
+        if not (unclear or already_exists):
             return None
         try:
             match step:
@@ -180,6 +200,8 @@ class Executor:
                 case SetWorkersDev(script=script, enabled=enabled):
                     state = workers_api.get_subdomain(self.client, self.account_id, script)
                     return {"enabled": enabled} if state is not None and state.enabled == enabled else None
+                case CreateDnsRecord() | ApplyDnsBatch():
+                    return self._hooks.recover(step)
         except CfWorkerError:
             return None
         return None

@@ -9,6 +9,8 @@ Rules (issue 4, STYLE §3.3):
     unless `take_over_routes`; deleting this script's routes that left worker.toml and
     switching workers.dev off are destructive steps.
   * Required secrets that do not exist are Blockers (nothing is written).
+  * Post-deploy hooks come last: DNS steps only where records differ (deploy.dns), purge
+    requests after every deploy when [purge] is set (deploy.purge); `hooks=False` drops both.
 With `snapshot=None` (a dry run without credentials) everything is planned as for a new
 script, and the plan lists the remote checks it could not make.
 """
@@ -21,6 +23,7 @@ from typing import Any
 
 from cfworker.bundle.model import Bundle
 from cfworker.config.model import Project, RouteSpec
+from cfworker.deploy.dns import plan_dns
 from cfworker.deploy.plan import (
     AttachDomain,
     Blocker,
@@ -37,6 +40,7 @@ from cfworker.deploy.plan import (
     UpdateRoute,
     UploadScript,
 )
+from cfworker.deploy.purge import plan_purge
 from cfworker.deploy.remote import RemoteSnapshot
 from cfworker.deploy.zones import route_host, zone_for_host
 from cfworker.upload import build_upload_form, hash_from_tags
@@ -56,6 +60,7 @@ class PlanOptions:
 
     take_over_routes: bool = False
     force_upload: bool = False
+    hooks: bool = True  # False: --no-hooks, no DNS or purge steps
 
 
 def plan_deploy(project: Project, bundle: Bundle, snapshot: RemoteSnapshot | None,
@@ -92,11 +97,21 @@ def plan_deploy(project: Project, bundle: Bundle, snapshot: RemoteSnapshot | Non
         blockers += route_blockers
     elif project.routes:
         steps += _offline_routes(project)
+    skipped: tuple[str, ...] = OFFLINE_CHECKS if snapshot is None else ()
+    if options.hooks:
+        zones = snapshot.zones if snapshot is not None else None
+        dns = plan_dns(project, zones or (), snapshot.dns_records if snapshot is not None else None)
+        purge = plan_purge(project, zones)
+        steps += dns.steps + purge.steps
+        notes += dns.notes + purge.notes
+        conflicts += dns.conflicts
+        blockers += dns.blockers + purge.blockers
+        skipped += dns.skipped_checks
 
     facts: dict[str, Any] = {"kv_ids": dict(kv_ids), "content_hash": form.content_hash, "urls": _urls(project, snapshot)}
     return Plan(
         script=project.name, steps=tuple(steps), conflicts=tuple(conflicts), blockers=tuple(blockers),
-        notes=tuple(notes), skipped_checks=OFFLINE_CHECKS if snapshot is None else (), facts=facts,
+        notes=tuple(notes), skipped_checks=skipped, facts=facts,
     )
 
 

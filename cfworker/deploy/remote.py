@@ -4,7 +4,8 @@
 (which also say whether it exists), its workers.dev switch, schedules when crons are
 configured, the zones and routes that configured routes touch, custom domains when any
 are configured, KV namespaces only when a binding without an id cannot reuse the live
-script's namespace, and secret names only when worker.toml requires some.
+script's namespace, and secret names only when worker.toml requires some. For the hooks:
+the zones [[dns]] and [purge] name or fall in, and one DNS list per zone (see `read_dns`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from cfworker.api import dns as dns_api
 from cfworker.api import domains as domains_api
 from cfworker.api import kv as kv_api
 from cfworker.api import routes as routes_api
@@ -19,6 +21,8 @@ from cfworker.api import workers as workers_api
 from cfworker.api import zones as zones_api
 from cfworker.api.client import CloudflareClient
 from cfworker.config.model import Project
+from cfworker.deploy.dns import DnsScan, dns_scans, zone_lookups
+from cfworker.deploy.purge import purge_lookups
 from cfworker.deploy.zones import route_host, zone_for_host
 
 
@@ -36,6 +40,7 @@ class RemoteSnapshot:
     domains: tuple[domains_api.CustomDomain, ...] | None = None
     kv_namespaces: tuple[kv_api.KVNamespace, ...] | None = None
     secrets: tuple[str, ...] | None = None
+    dns_records: dict[str, tuple[dns_api.DnsRecord, ...]] | None = None  # zone id -> records; None: not read
 
     @property
     def script_exists(self) -> bool:
@@ -75,12 +80,31 @@ def fetch_zones(client: CloudflareClient, account_id: str, *, names: Iterable[st
     return tuple(found.values())
 
 
-def fetch_snapshot(client: CloudflareClient, project: Project, account_id: str) -> RemoteSnapshot:
+def read_dns(client: CloudflareClient, scan: DnsScan) -> tuple[dns_api.DnsRecord, ...]:
+    """One zone's records the DNS plan compares against, in one (paginated) list request.
+
+    Only owned records needed: filter by the marker. One wanted name: that name or the
+    marker (match=any). Several names: the whole zone, since the API takes one name filter.
+    """
+    zone_id, marker = scan.zone.id, scan.marker
+    if scan.owned_only:
+        records = dns_api.list_records(client, zone_id, comment_endswith=marker)
+    elif len(scan.names) == 1:
+        records = dns_api.list_records(client, zone_id, name=next(iter(scan.names)), comment_endswith=marker,
+                                       match_any=True)
+    else:
+        records = dns_api.list_records(client, zone_id)
+    return tuple(r for r in records if scan.keeps(r))
+
+
+def fetch_snapshot(client: CloudflareClient, project: Project, account_id: str, *,
+                   hooks: bool = True) -> RemoteSnapshot:
     """Read everything the planner compares against; GET requests only.
 
     Independent reads run in parallel (against the real API each is a round trip of tens
-    of milliseconds); reads that need an earlier answer (routes need zone ids, the KV
-    listing needs the live bindings) run in a second round.
+    of milliseconds); reads that need an earlier answer (routes and DNS records need zone
+    ids, the KV listing needs the live bindings) run in a second round. With hooks=False
+    (--no-hooks) nothing is read for the DNS and purge hooks.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -88,6 +112,10 @@ def fetch_snapshot(client: CloudflareClient, project: Project, account_id: str) 
     custom = any(r.custom_domain for r in project.routes)
     zone_names = [r.zone_name for r in project.routes if r.zone_name]
     hosts = [h for r in project.routes if not r.zone_name and not r.zone_id and (h := route_host(r.pattern))]
+    if hooks:
+        for more_names, more_hosts in (zone_lookups(project), purge_lookups(project)):
+            zone_names += sorted(more_names)
+            hosts += sorted(more_hosts)
     with ThreadPoolExecutor(max_workers=6) as pool:
         f_settings = pool.submit(workers_api.get_settings, client, account_id, name)
         f_subdomain = pool.submit(workers_api.get_subdomain, client, account_id, name)
@@ -106,6 +134,8 @@ def fetch_snapshot(client: CloudflareClient, project: Project, account_id: str) 
         f_routes = {zid: pool.submit(routes_api.list_routes, client, zid) for zid in sorted(zone_ids)}
         f_namespaces = pool.submit(kv_api.list_namespaces, client, account_id) \
             if needs_namespace_list(project, live_kv_ids(settings)) else None
+        f_dns = {scan.zone.id: pool.submit(read_dns, client, scan) for scan in dns_scans(project, zones)} \
+            if hooks and project.dns is not None else None
         routes = {zid: tuple(f.result()) for zid, f in f_routes.items()}
         secrets = f_secrets.result() if f_secrets else None
         return RemoteSnapshot(
@@ -119,6 +149,7 @@ def fetch_snapshot(client: CloudflareClient, project: Project, account_id: str) 
             domains=tuple(f_domains.result()) if f_domains else None,
             kv_namespaces=tuple(f_namespaces.result()) if f_namespaces else None,
             secrets=tuple(secrets) if secrets is not None else None,
+            dns_records={zid: f.result() for zid, f in f_dns.items()} if f_dns is not None else None,
         )
 
 

@@ -2,22 +2,30 @@
 
 Markers: `+` create, `~` change, `-` delete, `!` conflict or blocker. Destructive steps
 are tagged so a reviewer (or a CI log reader) sees them before anything is applied.
+A DNS batch lists its records under it (the first DETAIL_LIMIT); when a batch fails, the
+summary names the record Cloudflare blamed and says that none of the batch was applied.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cfworker.api.dns import batch_failures
+from cfworker.api.errors import CloudflareAPIError
 from cfworker.deploy.plan import (
+    ApplyDnsBatch,
     AttachDomain,
+    CreateDnsRecord,
     CreateKVNamespace,
     CreateRoute,
+    DeleteDnsRecord,
     DeleteRoute,
     DetachDomain,
     Plan,
     Step,
     UploadScript,
 )
+from cfworker.errors import CfWorkerError
 
 if TYPE_CHECKING:
     from cfworker.deploy import DeployOutcome
@@ -25,9 +33,9 @@ if TYPE_CHECKING:
 
 def marker(step: Step) -> str:
     """The one-character marker of a step."""
-    if isinstance(step, (DeleteRoute, DetachDomain)):
+    if isinstance(step, (DeleteRoute, DetachDomain, DeleteDnsRecord)):
         return "-"
-    if isinstance(step, (CreateKVNamespace, CreateRoute, AttachDomain)):
+    if isinstance(step, (CreateKVNamespace, CreateRoute, AttachDomain, CreateDnsRecord)):
         return "+"
     if isinstance(step, UploadScript) and step.is_new:
         return "+"
@@ -42,6 +50,7 @@ def render_plan(plan: Plan, *, header: str | None = None) -> list[str]:
     for step in plan.steps:
         tag = "  [destructive]" if step.destructive else ""
         lines.append(f"  {marker(step)} {step.describe()}{tag}")
+        lines += [f"      {line}" for line in step_details(step)]
     for note in plan.notes:
         lines.append(f"    {note}")
     for conflict in plan.conflicts:
@@ -56,10 +65,45 @@ def render_plan(plan: Plan, *, header: str | None = None) -> list[str]:
     return lines
 
 
+DETAIL_LIMIT = 10
+
+
+def step_details(step: Step, *, limit: int | None = DETAIL_LIMIT) -> list[str]:
+    """Lines under a step in the plan: the records of a DNS batch (the first `limit`)."""
+    if not isinstance(step, ApplyDnsBatch):
+        return []
+    lines = [line for _, _, line in step.operations()]
+    if limit is not None and len(lines) > limit:
+        return lines[:limit] + [f"... and {len(lines) - limit} more"]
+    return lines
+
+
 def plan_to_json(plan: Plan) -> list[dict[str, object]]:
-    """The plan's steps as JSON-ready dicts (for --json)."""
-    return [{"key": s.key, "phase": s.phase, "action": type(s).__name__, "description": s.describe(),
-             "destructive": s.destructive} for s in plan.steps]
+    """The plan's steps as JSON-ready dicts (for --json); a DNS batch lists every record."""
+    out: list[dict[str, object]] = []
+    for s in plan.steps:
+        item: dict[str, object] = {"key": s.key, "phase": s.phase, "action": type(s).__name__,
+                                   "description": s.describe(), "destructive": s.destructive}
+        if isinstance(s, ApplyDnsBatch):
+            item["records"] = step_details(s, limit=None)
+        out.append(item)
+    return out
+
+
+def batch_failure_lines(step: ApplyDnsBatch, error: CfWorkerError | None) -> list[str]:
+    """Record-by-record lines for a failed DNS batch: the blamed operation(s), and that none applied."""
+    operations = {(section, index): line for section, index, line in step.operations()}
+    blamed = batch_failures(error) if isinstance(error, CloudflareAPIError) else []
+    lines = []
+    for failure in blamed:
+        code = f" [{failure.code}]" if failure.code is not None else ""
+        record = operations.get((failure.section, failure.index), f"{failure.section}[{failure.index}]")
+        lines.append(f"{record}: {failure.message}{code}")
+    lines.append(f"none of the {step.size} change(s) in this batch was applied (a batch is all or nothing)")
+    if not blamed:
+        lines.append("Cloudflare did not say which record failed; the batch held:")
+        lines += [f"  {line}" for line in step_details(step)]
+    return lines
 
 
 def render_summary(outcome: DeployOutcome) -> list[str]:
@@ -70,6 +114,8 @@ def render_summary(outcome: DeployOutcome) -> list[str]:
         for res in execution.results:
             if res.status in ("failed", "interrupted"):
                 lines.append(f"  ! failed: {res.step.describe()}: {res.detail}")
+                if isinstance(res.step, ApplyDnsBatch) and res.status == "failed":
+                    lines += [f"      {line}" for line in batch_failure_lines(res.step, res.error)]
                 if res.error is not None and res.error.hint:
                     lines.append(f"      hint: {res.error.hint}")
             elif res.status == "skipped" and res.detail != "interrupted":
@@ -80,7 +126,7 @@ def render_summary(outcome: DeployOutcome) -> list[str]:
             lines.append(f"Uploaded {outcome.plan.script}: {upload.get('bytes', 0)} bytes in "
                          f"{upload.get('upload_ms', 0):.0f} ms{etag}")
     urls = outcome.plan.facts.get("urls", [])
-    if urls and outcome.exit_code == 0:
+    if urls and outcome.live:
         lines.append("Serving at:")
         lines += [f"  {url}" for url in urls]
     total = outcome.timings.get("total", sum(outcome.timings.values()))

@@ -3,6 +3,7 @@
 A route pattern such as `https://*.shop.example.com/api/*` has the host
 `shop.example.com`; it belongs to the account zone with the longest name that is the
 host itself or a suffix of it at a label boundary (`example.com`, not `ample.com`).
+The post-deploy hooks use the zones of the Worker's routes as their default zones.
 """
 
 from __future__ import annotations
@@ -10,13 +11,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
+from cfworker.config.model import RouteSpec
+
 
 class _Named(Protocol):
     @property
     def name(self) -> str: ...
 
 
+class _Zone(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
 Z = TypeVar("Z", bound=_Named)
+ZI = TypeVar("ZI", bound=_Zone)
 
 
 def route_host(pattern: str) -> str | None:
@@ -43,3 +55,24 @@ def zone_for_host(zones: Sequence[Z], host: str) -> Z | None:
             if best is None or len(name) > len(best.name):
                 best = zone
     return best
+
+
+def zone_of_route(route: RouteSpec, zones: Sequence[ZI]) -> ZI | None:
+    """The zone a configured route belongs to: by zone_id, zone_name, else its host."""
+    if route.zone_id:
+        return next((z for z in zones if z.id == route.zone_id), None)
+    if route.zone_name:
+        wanted = route.zone_name.lower().rstrip(".")
+        return next((z for z in zones if z.name == wanted), None)
+    host = route_host(route.pattern)
+    return zone_for_host(zones, host) if host else None
+
+
+def zones_of_routes(routes: Sequence[RouteSpec], zones: Sequence[ZI]) -> list[ZI]:
+    """The distinct zones of the routes, in route order (routes without a known zone are left out)."""
+    out: list[ZI] = []
+    for route in routes:
+        zone = zone_of_route(route, zones)
+        if zone is not None and all(z.id != zone.id for z in out):
+            out.append(zone)
+    return out

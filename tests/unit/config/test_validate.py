@@ -33,7 +33,7 @@ def test_validate_minimal_file_fills_defaults(check: Check) -> None:
     assert project.env is None
     assert project.workers_dev is None and project.wants_workers_dev
     assert project.crons is None
-    assert project.purge is None and project.dns == ()
+    assert project.purge is None and project.dns is None and project.dns_batch_size == 200
     assert project.build.rules == DEFAULT_MODULE_RULES and project.build.sourcemap is True
     assert project.keep_vars is False
     assert warnings == []

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cfworker.bundle.tool import EsbuildBinary
     from cfworker.config.model import Project
     from cfworker.settings import Settings
+    from cfworker.watch import WatchOptions
 
 
 @dataclass
@@ -41,6 +42,7 @@ class AppContext:
     transport: Any = None  # an httpx transport for in-process tests; None = real network
     runner: Runner | None = None  # a process runner for tests; None = real subprocesses
     interactive: bool | None = None  # None: decide from the terminal and $CI
+    watch_options: WatchOptions | None = None  # watch sessions: stop event, retry waits (tests)
 
     # -- switches set by option callbacks ----------------------------------------------
     def enable_debug(self) -> None:
@@ -144,8 +146,8 @@ class AppContext:
         )
         for warning in bundle.warnings:
             self.ui.warn(warning)
-        if check_size and (warning := size_verdict(bundle.gzip_size())) is not None:
-            self.ui.warn(warning)
+        if check_size and (size_warning := size_verdict(bundle.gzip_size())) is not None:
+            self.ui.warn(size_warning)
         return bundle
 
     def make_client(self, settings: Settings) -> CloudflareClient:

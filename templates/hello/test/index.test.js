@@ -1,0 +1,18 @@
+// Run with `node --test` (Node.js 18 or newer): calls the Worker's fetch() directly.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import worker from "../src/index.js";
+
+const env = { GREETING: "Hello" };
+
+test("GET /api/hello greets by name", async () => {
+  const response = await worker.fetch(new Request("https://example.com/api/hello?name=Ada"), env);
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { message: "Hello, Ada!" });
+});
+
+test("unknown paths are 404", async () => {
+  const response = await worker.fetch(new Request("https://example.com/nope"), env);
+  assert.equal(response.status, 404);
+});

@@ -8,23 +8,34 @@ Lookup order (first match wins; `--debug` logs which one was used):
      sha256 recorded beside it at install time (a corrupted copy is refused and replaced);
   4. install that managed copy with npm (see `cfworker.bundle.install`), or fail naming
      every option.
+The mechanics are shared with workerd in `cfworker.tools`; this module holds esbuild's pins
+and wording.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import shutil
 import sys
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from cfworker.bundle.runner import Runner
 from cfworker.errors import ToolError
+from cfworker.tools import cache as _cache
+from cfworker.tools.cache import (
+    FINGERPRINT_AGE,
+    SIDECAR_SUFFIX,
+    stat_fingerprint,
+    user_cache_dir,
+)
+from cfworker.tools.locate import find_binary, managed_binary
+from cfworker.tools.spec import NpmBinary, ToolBinary, platform_key
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "ESBUILD", "ESBUILD_INTEGRITY", "ESBUILD_VERSION", "FINGERPRINT_AGE", "SIDECAR_SUFFIX", "EsbuildBinary",
+    "binary_name", "check_managed", "current_platform", "esbuild_version", "file_sha256", "find_esbuild",
+    "find_in_node_modules", "managed_path", "missing_esbuild_error", "stat_fingerprint", "user_cache_dir",
+]
 
 ESBUILD_VERSION = "0.28.2"
 # sha512 of each platform package tarball (npm's `dist.integrity`), checked before extracting.
@@ -36,33 +47,30 @@ ESBUILD_INTEGRITY: dict[str, str] = {
     "win32-x64": "sha512-5ebpxr3nWMzrL/rnUI755Jkuee0bHL/Gq0WTF9lvcpv73wAp5eu8MfBUgWK9bhWvZjj7yX8etf/8tI8Ney695g==",
     "win32-arm64": "sha512-PIhhEkE9uPBleRBrQEJpUn7MBnibZzbGzYWPmY3x+YoVg/95zbjB4CxPPOQ8l5tYYM4mMaCthF8/1DIfBQQyWQ==",
 }
-SIDECAR_SUFFIX = ".sha256"
-FINGERPRINT_AGE = 2.0  # seconds; see check_managed
+ESBUILD = NpmBinary(
+    name="esbuild",
+    version=ESBUILD_VERSION,
+    env_var="CFWORKER_ESBUILD",
+    packages={platform: f"@esbuild/{platform}" for platform in ESBUILD_INTEGRITY},
+    integrity=ESBUILD_INTEGRITY,  # the same dict: a pin changed here is the pin installs check
+    version_output=ESBUILD_VERSION,
+    windows_member="package/esbuild.exe",
+    max_bytes=200 * 1024 * 1024,  # esbuild is ~11 MB
+)
 
-_ARCH = {"x86_64": "x64", "amd64": "x64", "x64": "x64", "aarch64": "arm64", "arm64": "arm64"}
-_OS = {"linux": "linux", "darwin": "darwin", "win32": "win32", "cygwin": "win32"}
-
-
-@dataclass(frozen=True, slots=True)
-class EsbuildBinary:
-    """The esbuild in use, where it came from, and anything worth telling the user."""
-
-    path: Path
-    source: str  # e.g. "env CFWORKER_ESBUILD", "project node_modules", "cfworker cache"
-    notes: tuple[str, ...] = ()
+EsbuildBinary = ToolBinary  # the esbuild in use, where it came from, and notes for the user
 
 
 def current_platform(sys_platform: str | None = None, machine: str | None = None) -> str:
     """esbuild's package suffix for this machine, e.g. `linux-x64` or `darwin-arm64`."""
     machine = machine or _machine()
-    os_name = _OS.get(sys_platform or sys.platform)
-    arch = _ARCH.get(machine.lower())
-    if os_name is None or arch is None:
+    key = platform_key(sys_platform or sys.platform, machine)
+    if key is None:
         raise ToolError(
             f"cfworker has no pinned esbuild for {sys_platform or sys.platform}/{machine}",
             hint="install esbuild yourself and set CFWORKER_ESBUILD to its path",
         )
-    return f"{os_name}-{arch}"
+    return key
 
 
 def _machine() -> str:
@@ -75,119 +83,38 @@ def _machine() -> str:
 
 def binary_name(platform: str) -> str:
     """File name of the esbuild executable on that platform."""
-    return "esbuild.exe" if platform.startswith("win32") else "esbuild"
-
-
-def user_cache_dir(environ: Mapping[str, str], *, sys_platform: str | None = None) -> Path:
-    """cfworker's cache directory: CFWORKER_CACHE_DIR, else the platform's user cache."""
-    if override := environ.get("CFWORKER_CACHE_DIR"):
-        return Path(override).expanduser()
-    system = sys_platform or sys.platform
-    home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
-    if system == "darwin":
-        return home / "Library" / "Caches" / "cfworker"
-    if system == "win32":
-        base = environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
-        return Path(base) / "cfworker" / "Cache"
-    xdg = environ.get("XDG_CACHE_HOME")
-    if xdg and Path(xdg).is_absolute():  # the XDG spec says relative values are ignored
-        return Path(xdg) / "cfworker"
-    return home / ".cache" / "cfworker"
+    return ESBUILD.binary_name(platform)
 
 
 def managed_path(cache: Path, platform: str, version: str = ESBUILD_VERSION) -> Path:
     """Where the managed esbuild of that version and platform lives in the cache."""
-    return cache / "esbuild" / version / platform / binary_name(platform)
+    return ESBUILD.managed_path(cache, platform, version)
 
 
 def file_sha256(path: Path) -> str:
     """Hex sha256 of a file (~10 ms for the 11 MB esbuild binary on a 2-core x86_64 machine)."""
-    import hashlib  # lazily: the common path trusts the stat fingerprint and never hashes
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def stat_fingerprint(st: os.stat_result) -> str | None:
-    """size, mtime, ctime and inode; None on Windows, where st_ctime is not a change time.
-
-    No ordinary process can set ctime (writing, chmod, utime and rename all move it to
-    "now"), so an unchanged fingerprint means the bytes were not modified through the
-    file system since they were hashed.
-    """
-    if sys.platform == "win32":
-        return None
-    return f"stat {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}"
+    return _cache.file_sha256(path)
 
 
 def check_managed(path: Path, *, now: float | None = None) -> str | None:
     """None if the cached binary matches the sha256 recorded at install; else what is wrong.
 
-    Hashing 11 MB costs ~10 ms per build, so after one full check the sidecar also records
-    the file's stat fingerprint, and later runs only compare that (microseconds). The
-    fingerprint is recorded only once the file's ctime is FINGERPRINT_AGE s old: file
-    timestamps tick in coarse steps, and a write within the same step would otherwise be
-    invisible to it.
+    See `cfworker.tools.cache.check_managed` (stat fingerprints spare the hash on later runs).
     """
-    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
-    try:
-        lines = sidecar.read_text().splitlines()
-        expected = lines[0].split()[0]
-        st = path.stat()
-    except FileNotFoundError:
-        return f"it or its checksum file {sidecar} is missing"
-    except (OSError, IndexError):
-        return f"its checksum file {sidecar} is unreadable or empty"
-    fingerprint = stat_fingerprint(st)
-    if fingerprint is not None and fingerprint in lines[1:]:
-        return None
-    try:
-        actual = file_sha256(path)
-    except OSError as exc:
-        return f"it cannot be read ({exc.strerror or exc})"
-    if actual != expected:
-        return f"sha256 is {actual}, expected {expected}"
-    if fingerprint is not None and (now or time.time()) - st.st_ctime > FINGERPRINT_AGE:
-        _record_fingerprint(sidecar, lines[0], fingerprint)
-    return None
+    return _cache.check_managed(path, now=now, sha256=lambda p: file_sha256(p))
 
 
-def _record_fingerprint(sidecar: Path, sha_line: str, fingerprint: str) -> None:
-    """Best effort: a read-only cache just means the next run hashes again."""
-    from cfworker.bundle.install import write_atomic
-
-    try:
-        write_atomic(sidecar, f"{sha_line}\n{fingerprint}\n".encode(), mode=0o644)
-    except OSError as exc:
-        log.debug("esbuild: could not record the stat fingerprint in %s: %s", sidecar, exc)
-
-
-def _explicit(value: str, source: str, environ: Mapping[str, str], base: Path) -> EsbuildBinary:
-    """Resolve an explicitly configured esbuild; it must exist, or the user hears why not."""
-    if os.sep not in value and "/" not in value:  # a bare command name: look it up on PATH
-        found = shutil.which(value, path=environ.get("PATH"))
-        if found is None:
-            raise ToolError(f'esbuild "{value}" from {source} is not on PATH',
-                            hint=f"set {source.split()[-1]} to the full path of the esbuild binary")
-        return EsbuildBinary(Path(found), source)
-    path = Path(value).expanduser()
-    path = path if path.is_absolute() else base / path
-    if not path.is_file():
-        raise ToolError(f"esbuild from {source} does not exist: {path}",
-                        hint="fix the path, or remove the setting to let cfworker install its own")
-    if not os.access(path, os.X_OK):
-        raise ToolError(f"esbuild from {source} is not executable: {path}", hint=f"chmod +x {path}")
-    return EsbuildBinary(path, source)
+def _node_modules_names(platform: str) -> tuple[str, ...]:
+    if platform.startswith("win32"):
+        return (".bin/esbuild.exe", ".bin/esbuild.cmd")
+    return (".bin/esbuild",)
 
 
 def find_in_node_modules(start: Path, platform: str) -> Path | None:
     """The nearest `node_modules/.bin/esbuild` at or above `start`."""
-    names = ("esbuild.exe", "esbuild.cmd") if platform.startswith("win32") else ("esbuild",)
-    for directory in (start, *start.parents):
-        for name in names:
-            candidate = directory / "node_modules" / ".bin" / name
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return candidate
-    return None
+    from cfworker.tools.locate import find_in_node_modules as find
+
+    return find(start, _node_modules_names(platform))
 
 
 def find_esbuild(
@@ -208,48 +135,28 @@ def find_esbuild(
     `announce` is told before a (slow, networked) install starts.
     """
     cwd = cwd or Path.cwd()
-    base = project_root or cwd
-    if env_value := environ.get("CFWORKER_ESBUILD"):
-        found = _explicit(env_value, "env CFWORKER_ESBUILD", environ, cwd)
-    elif configured is not None:
-        found = _explicit(str(configured), "worker.toml [build] esbuild", environ, base)
-    else:
-        platform = platform or current_platform()
-        local = find_in_node_modules(base, platform)
-        found = (
-            EsbuildBinary(local, f"project node_modules ({local.parent.parent.parent})")
-            if local else _managed(environ, runner, platform, install=install, announce=announce)
+
+    def managed() -> ToolBinary:
+        resolved = platform or current_platform()
+        return managed_binary(
+            ESBUILD, cache=user_cache_dir(environ), platform=resolved, install=install, check=check_managed,
+            do_install=lambda path: _install(path, resolved, runner, environ),
+            missing=missing_esbuild_error, install_hint="run `cfworker esbuild install` to replace it",
+            announce=announce,
         )
-    log.debug("esbuild: using %s (from %s)", found.path, found.source)
-    return found
+
+    return find_binary(
+        ESBUILD, project_root=project_root,
+        configured=(str(configured), "worker.toml [build] esbuild") if configured is not None else None,
+        environ=environ, cwd=cwd, node_modules=lambda: _node_modules_names(platform or current_platform()),
+        managed=managed,
+    )
 
 
-def _managed(environ: Mapping[str, str], runner: Runner, platform: str, *, install: bool,
-             announce: Callable[[str], None] | None) -> EsbuildBinary:
-    cache = user_cache_dir(environ)
-    path = managed_path(cache, platform)
-    problem = check_managed(path) if path.exists() else None
-    if path.exists() and problem is None:
-        return EsbuildBinary(path, f"cfworker cache ({cache})")
-    if problem is not None:
-        log.debug("esbuild: refusing cached copy %s: %s", path, problem)
-        if not install:
-            raise ToolError(f"the cached esbuild at {path} is corrupted: {problem}",
-                            hint="run `cfworker esbuild install` to replace it")
-    elif not install:
-        raise missing_esbuild_error(f"esbuild {ESBUILD_VERSION} is not installed in {cache}")
+def _install(path: Path, platform: str, runner: Runner, environ: Mapping[str, str]) -> None:
     from cfworker.bundle.install import install_esbuild
 
-    if announce:
-        announce(f"Installing esbuild {ESBUILD_VERSION} ({platform}) into {cache} with npm...")
-    try:
-        install_esbuild(path, platform, runner=runner, environ=environ)
-    except ToolError as exc:
-        if problem is not None:  # say that the cached copy was refused, not only that the install failed
-            exc.notes = (f"the cached esbuild at {path} was refused: {problem}", *exc.notes)
-        raise
-    notes = (f"replaced the cached esbuild at {path}: {problem}",) if problem else ()
-    return EsbuildBinary(path, f"cfworker cache ({cache}), installed now", notes)
+    install_esbuild(path, platform, runner=runner, environ=environ)
 
 
 def missing_esbuild_error(reason: str) -> ToolError:

@@ -38,6 +38,14 @@ def esbuild_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def dev_cache(esbuild_cache: Path) -> Path:
+    """The session cache with the pinned esbuild and a verified pinned workerd (for `cfworker dev`)."""
+    from tests.e2e.devserver import prepare_dev_cache
+
+    return prepare_dev_cache(esbuild_cache)
+
+
+@pytest.fixture(scope="session")
 def router_ts_deps() -> None:
     """examples/router-ts needs its pinned npm dependency; run `npm ci` once if it is missing."""
     if (EXAMPLES / "router-ts" / "node_modules" / "itty-router").is_dir():

@@ -1,0 +1,199 @@
+"""The workerd configuration `cfworker dev` runs, as Cap'n Proto text (pure).
+
+`capnp_config(project, bundle, ...)` returns the text of `workerd.capnp` plus warnings. The
+config holds:
+  * the Worker: the facade (`cfworker.dev.js`) as main module, then the bundle's modules
+    (esModule / text / data / wasm), embedded from files beside the config;
+  * its compatibility date (clamped to the newest the workerd binary supports) and flags;
+  * bindings: [vars] strings as `text`, other values as `json`, `.dev.vars` secrets as
+    `fromEnvironment` (the values reach workerd through its environment, never this file),
+    and each KV namespace as a `kvNamespace` pointing at the local KV service with the
+    namespace in `props`;
+  * the KV service and its Durable Object storage on local disk (only when KV is bound);
+  * an `internet` network that also reaches private addresses (a local API, say);
+  * one HTTP socket, `http`, whose listening socket cfworker passes in with --socket-fd.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cfworker.bundle.model import Bundle, Module
+from cfworker.config.model import KVNamespaceSpec, Project
+from cfworker.dev.js import FACADE_MODULE, KV_CLASS, KV_MODULE
+
+CONFIG_NAME = "workerd.capnp"
+SOCKET_NAME = "http"
+WORKER_SERVICE = "worker"
+KV_SERVICE = "cfworker-kv"
+KV_DISK_SERVICE = "cfworker-kv-disk"
+KV_UNIQUE_KEY = "cfworker-kv"
+# The KV service itself only needs a date that has Durable Object SQLite storage.
+KV_COMPATIBILITY_DATE = "2025-04-01"
+SECRET_ENV_PREFIX = "CFWORKER_DEV_SECRET_"
+
+_CAPNP_TYPES = {"esm": "esModule", "text": "text", "data": "data", "wasm": "wasm"}
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+@dataclass(frozen=True, slots=True)
+class DevConfig:
+    """The config text, the secrets' environment for workerd, and what the user should know."""
+
+    text: str
+    environment: dict[str, str]  # env var -> secret value, passed to the workerd process only
+    warnings: tuple[str, ...] = ()
+    compatibility_date: str = ""
+
+
+def capnp_string(value: str) -> str:
+    """A Cap'n Proto text literal: quoted, with quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in value:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)  # UTF-8 is fine inside a literal
+    return '"' + "".join(out) + '"'
+
+
+def runtime_date(version: str) -> str:
+    """The newest compatibility date a workerd release supports: 1.20261117.1 -> 2026-11-17."""
+    digits = version.split(".")[1] if version.count(".") == 2 else ""
+    if len(digits) != 8 or not digits.isdigit():
+        raise ValueError(f"not a workerd version: {version!r}")
+    return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
+
+
+def effective_date(project_date: str, supported: str) -> tuple[str, str | None]:
+    """The compatibility date to run with, and a warning when the project's is too new for workerd."""
+    if project_date <= supported:
+        return project_date, None
+    return supported, (
+        f"compatibility_date {project_date} is newer than this workerd supports ({supported}); "
+        f"running with {supported}"
+    )
+
+
+def kv_namespace_key(project: Project, spec: KVNamespaceSpec) -> str:
+    """Which local store a KV binding uses: its namespace id, else its title (bindings sharing one share data)."""
+    return spec.id or project.kv_title(spec)
+
+
+def _module_entry(module: Module) -> str:
+    kind = _CAPNP_TYPES[module.type]
+    name = capnp_string(module.name)
+    return f"(name = {name}, {kind} = embed {name})"
+
+
+def _bindings(project: Project, secret_names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    bindings: dict[str, str] = {}
+    for var in project.vars:
+        if var.is_text:
+            bindings[var.name] = f"text = {capnp_string(var.value)}"
+        else:
+            bindings[var.name] = f"json = {capnp_string(json.dumps(var.value, default=str))}"
+    environment_names: dict[str, str] = {}
+    for index, name in enumerate(secret_names):  # .dev.vars wins over [vars], as in wrangler
+        env_name = f"{SECRET_ENV_PREFIX}{index}"
+        environment_names[name] = env_name
+        bindings.pop(name, None)
+        bindings[name] = f"fromEnvironment = {capnp_string(env_name)}"
+    for spec in project.kv_namespaces:
+        props = capnp_string(json.dumps({"namespace": kv_namespace_key(project, spec)}))
+        bindings[spec.binding] = (
+            f"kvNamespace = (name = {capnp_string(KV_SERVICE)}, props = (json = {props}))"
+        )
+    lines = [f"(name = {capnp_string(name)}, {value})" for name, value in bindings.items()]
+    return lines, environment_names
+
+
+def _unsupported(project: Project) -> list[str]:
+    """A warning per kind of binding deploy uploads but the local runtime does not provide (yet)."""
+    kinds = (
+        ("R2 buckets", [b.binding for b in project.r2_buckets]),
+        ("D1 databases", [b.binding for b in project.d1_databases]),
+        ("service bindings", [b.binding for b in project.services]),
+        ("Durable Object bindings", [b.name for b in project.durable_objects]),
+        ("queue producers", [b.binding for b in project.queue_producers]),
+        ("Analytics Engine datasets", [b.binding for b in project.analytics_engine_datasets]),
+    )
+    return [f"cfworker dev does not provide {label} yet; not bound: {', '.join(names)}"
+            for label, names in kinds if names]
+
+
+def capnp_config(
+    project: Project,
+    bundle: Bundle,
+    *,
+    secrets: Mapping[str, str],
+    kv_dir: Path,
+    supported_date: str,
+) -> DevConfig:
+    """The workerd config for `project` built into `bundle`, with `.dev.vars` `secrets`.
+
+    Module files are embedded by name from the config's directory (the caller writes them
+    there, with the facade as FACADE_MODULE and the KV service as KV_MODULE). `kv_dir` is
+    where the KV Durable Objects keep their SQLite files; `supported_date` is the newest
+    compatibility date the workerd binary accepts.
+    """
+    date, date_warning = effective_date(project.compatibility_date, supported_date)
+    warnings = [w for w in (date_warning,) if w] + _unsupported(project)
+    bindings, env_names = _bindings(project, list(secrets))
+    modules = [f"(name = {capnp_string(FACADE_MODULE)}, esModule = embed {capnp_string(FACADE_MODULE)})"]
+    modules += [_module_entry(m) for m in bundle.modules]
+    flags = ", ".join(capnp_string(f) for f in project.compatibility_flags)
+    services = [f"(name = {capnp_string(WORKER_SERVICE)}, worker = .worker)"]
+    if project.kv_namespaces:
+        services += [
+            f"(name = {capnp_string(KV_SERVICE)}, worker = .kv)",
+            f"(name = {capnp_string(KV_DISK_SERVICE)}, disk = (path = {capnp_string(str(kv_dir))}, writable = true))",
+        ]
+    services.append('(name = "internet", network = (allow = ["public", "private"], '
+                    "tlsOptions = (trustBrowserCas = true)))")
+    text = "\n".join([
+        f"# Generated by `cfworker dev` for {project.name}; rewritten on every rebuild. Do not edit.",
+        'using Workerd = import "/workerd/workerd.capnp";',
+        "",
+        "const config :Workerd.Config = (",
+        "  services = [",
+        *(f"    {s}," for s in services),
+        "  ],",
+        (f'  sockets = [(name = "{SOCKET_NAME}", address = "127.0.0.1:0", http = (), '
+         f"service = {capnp_string(WORKER_SERVICE)})],"),
+        ");",
+        "",
+        "const worker :Workerd.Worker = (",
+        "  modules = [",
+        *(f"    {m}," for m in modules),
+        "  ],",
+        f"  compatibilityDate = {capnp_string(date)},",
+        f"  compatibilityFlags = [{flags}],",
+        "  bindings = [",
+        *(f"    {b}," for b in bindings),
+        "  ],",
+        ");",
+        *(_kv_worker(supported_date) if project.kv_namespaces else []),
+        "",
+    ])
+    environment = {env_names[name]: value for name, value in secrets.items()}
+    return DevConfig(text, environment, tuple(warnings), date)
+
+
+def _kv_worker(supported_date: str) -> list[str]:
+    return [
+        "",
+        "const kv :Workerd.Worker = (",
+        f"  modules = [(name = {capnp_string(KV_MODULE)}, esModule = embed {capnp_string(KV_MODULE)})],",
+        f"  compatibilityDate = {capnp_string(min(KV_COMPATIBILITY_DATE, supported_date))},",
+        (f"  durableObjectNamespaces = [(className = {capnp_string(KV_CLASS)}, "
+         f"uniqueKey = {capnp_string(KV_UNIQUE_KEY)}, enableSql = true)],"),
+        f"  durableObjectStorage = (localDisk = {capnp_string(KV_DISK_SERVICE)}),",
+        f"  bindings = [(name = \"STORE\", durableObjectNamespace = {capnp_string(KV_CLASS)})],",
+        ");",
+    ]

@@ -63,6 +63,7 @@ def measure(fake: FakeCloudflare, project: Path, env: dict[str, str], *, runs: i
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON rows (for run_all.py)")
     args = parser.parse_args()
     server = FakeServer(FakeCloudflare()).start()
     fake = server.fake
@@ -97,6 +98,18 @@ def main() -> int:
         target = f"<= {t_time:.2f} s" + (f", <= {t_reqs} requests" if t_reqs else "") + \
             (f", {t_writes} writes" if t_writes is not None else "")
         print(f"{label:10} {mode:11} {median:9.3f} {reqs:9.0f} {writes:7.0f}   {target}")
+    from bench.report import row, write_rows
+
+    out = []
+    for label, mode, median, reqs, writes in rows:
+        t_time, t_reqs, t_writes = TARGETS[label]
+        out.append(row("deploy", f"{label} ({mode}) time", median, "s", f"<= {t_time:.2f} s", median <= t_time))
+        if mode == "subprocess":
+            out.append(row("deploy", f"{label} requests", reqs, "requests", f"<= {t_reqs}" if t_reqs else "",
+                           reqs <= t_reqs if t_reqs else None))
+            out.append(row("deploy", f"{label} writes", writes, "writes", f"{t_writes}" if t_writes is not None else "",
+                           writes == t_writes if t_writes is not None else None))
+    write_rows(args.json, out)
     return 0
 
 

@@ -37,6 +37,7 @@ def p90(samples: list[float]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON rows (for run_all.py)")
     args = parser.parse_args()
     # The console script next to this interpreter (a pyenv shim on PATH adds ~70 ms of bash).
     local = Path(sys.executable).parent / ("cfworker.exe" if sys.platform == "win32" else "cfworker")
@@ -57,6 +58,12 @@ def main() -> int:
         print(f"{label:32} {med:10.1f} {high:8.1f} {med - base:12.1f} {target:>8}")
     if not exe:
         print("note: `cfworker` is not on PATH; install with `pip install -e .` to time the console script")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.report import row, write_rows
+
+    write_rows(args.json, [row("startup", label, med, "ms", f"<= {TARGET_MS:.0f} ms" if label.startswith("cfworker") else "",
+                               med <= TARGET_MS if label.startswith("cfworker") else None)
+                           for label, med, _ in rows])
     return 0
 
 

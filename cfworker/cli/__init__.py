@@ -88,7 +88,30 @@ def project_options(f: F) -> F:
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+# Command name -> module of cfworker.cli that defines it. A command's module is imported only
+# when that command runs (or for --help), so start-up stays small as commands are added.
+COMMAND_MODULES = {
+    "build": "build", "esbuild": "build", "deploy": "deploy", "dev": "dev", "workerd": "dev",
+    "dns": "dns", "init": "init", "kv": "kv", "purge": "purge", "secret": "secret",
+    "watch": "watch", "whoami": "whoami", "zones": "zones",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            importlib.import_module(f"cfworker.cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", "-V", prog_name="cfworker", message="%(prog)s %(version)s")
 @debug_option
 def cli() -> None:
@@ -99,15 +122,6 @@ def cli() -> None:
     at another API root. Exit codes: 0 ok, 1 failed with nothing written remotely,
     2 usage or config error, 3 partially applied (rerun to finish), 130 interrupted.
     """
-
-
-def _register_commands() -> None:
-    # Imported here, not at the top, only to keep the import graph one-directional:
-    # each module defines commands on `cli` from this package.
-    from cfworker.cli import build, deploy, kv, secret, whoami  # noqa: F401
-
-
-_register_commands()
 
 
 def main(argv: Sequence[str] | None = None, *, app: AppContext | None = None) -> None:

@@ -154,7 +154,7 @@ def secret_delete(app: AppContext, name: str, yes: bool, script_name: str | None
         existing = api.list_secrets(client, account_id, script)
         if existing is None or name not in existing:
             raise UserError(f"worker {script!r} has no secret {name}",
-                            hint=f"`cfworker secret list` shows its secrets")
+                            hint="`cfworker secret list` shows its secrets")
         api.delete_secret(client, account_id, script, name)
     if app.json_mode:
         app.ui.emit_json({"worker": script, "deleted": name})

@@ -19,6 +19,9 @@ PURE = [
     "config/build.py", "config/hooks.py", "config/cron.py",
     "bundle/model.py", "bundle/esbuild.py", "bundle/rules.py",
     "upload.py", "deploy/plan.py", "deploy/planner.py", "deploy/render.py", "deploy/zones.py",
+    "deploy/dns.py", "deploy/purge.py",
+    "config/jsonc.py", "config/tomlwriter.py", "config/wrangler.py", "config/pruning.py",
+    "tools/spec.py", "dev/config.py", "dev/devvars.py", "dev/js.py", "dev/logs.py",
 ]
 IMPURE_MODULES = {"httpx", "subprocess", "time", "watchfiles", "socket", "urllib.request"}
 
@@ -28,6 +31,8 @@ FORBIDDEN = {
     "config": {"cfworker.cli", "cfworker.ui", "cfworker.deploy", "cfworker.api", "cfworker.bundle"},
     "bundle": {"cfworker.cli", "cfworker.deploy", "cfworker.api"},
     "deploy": {"cfworker.cli"},
+    "tools": {"cfworker.cli", "cfworker.ui", "cfworker.deploy", "cfworker.api", "cfworker.config", "cfworker.dev"},
+    "dev": {"cfworker.cli", "cfworker.deploy", "cfworker.api"},
 }
 
 
@@ -82,3 +87,16 @@ def test_cli_startup_imports_no_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"imported at start-up: {out.stdout.strip()}"
+
+
+def test_lazy_command_table_matches_the_command_modules() -> None:
+    """COMMAND_MODULES names every command, and each name's module really defines it."""
+    import importlib
+
+    from cfworker.cli import COMMAND_MODULES, cli
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"cfworker.cli.{module}")
+    assert set(cli.commands) == set(COMMAND_MODULES)
+    for name, module in COMMAND_MODULES.items():
+        assert cli.commands[name].callback.__module__ == f"cfworker.cli.{module}", name

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 TARGET_MS = 60.0
 
 
@@ -46,6 +47,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--example", default="router-ts")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON rows (for run_all.py)")
     args = parser.parse_args()
 
     from cfworker.bundle.esbuild import esbuild_argv
@@ -85,6 +87,13 @@ def main() -> int:
     interpreter, startup = statistics.median(rows[2][1]), statistics.median(rows[3][1])
     print(f"  of which: interpreter start {interpreter:.1f} ms, CLI start-up {startup - interpreter:.1f} ms, "
           f"the build command itself {ours_ms - startup - base:.1f} ms beyond esbuild")
+    from bench.report import row, write_rows
+
+    write_rows(args.json, [
+        row("build", "bare esbuild (median)", base, "ms"),
+        row("build", "cfworker build (median)", ours_ms, "ms"),
+        row("build", "cfworker over bare esbuild", diff, "ms", f"<= {TARGET_MS:.0f}", diff <= TARGET_MS),
+    ])
     return 0
 
 

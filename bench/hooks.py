@@ -67,6 +67,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--records", type=int, default=1000)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON rows (for run_all.py)")
     parser.add_argument("--no-schema", action="store_true", help="do not check requests against the OpenAPI schema")
     args = parser.parse_args()
     server = FakeServer(FakeCloudflare(validate=not args.no_schema)).start()
@@ -111,6 +112,20 @@ def main() -> int:
                  f"{t_writes} writes" if t_writes is not None else "")
         target = ", ".join(t for t in parts if t)
         print(f"{label:11} {mode:11} {median:9.3f} {served:7.3f} {reqs:9.0f} {dns_reqs:8.0f} {writes:7.0f}   {target}")
+    from bench.report import row, write_rows
+
+    out = []
+    for label, mode, median, _served, reqs, _dns_reqs, writes in rows:
+        if mode != "subprocess":
+            continue
+        t_time, t_reqs, t_writes = TARGETS[label]
+        out.append(row("hooks", f"{args.records} DNS records {label}: time", median, "s",
+                       f"<= {t_time:.1f}" if t_time else "", median <= t_time if t_time else None))
+        out.append(row("hooks", f"{args.records} DNS records {label}: requests", reqs, "requests",
+                       f"<= {t_reqs}" if t_reqs else "", reqs <= t_reqs if t_reqs else None))
+        out.append(row("hooks", f"{args.records} DNS records {label}: writes", writes, "writes",
+                       f"{t_writes}" if t_writes is not None else "", writes == t_writes if t_writes is not None else None))
+    write_rows(args.json, out)
     return 0
 
 

@@ -45,8 +45,15 @@ def pick_zone(client: CloudflareClient, account_id: str, *, zone: str | None, ho
                             hint="`cfworker zones list` shows the zones these credentials can use")
         return found
     zones = zones_api.list_zones(client, account_id=account_id)
-    if host and "." in host.strip(".") and (match := zone_for_host(zones, host)) is not None:
+    dotted = bool(host and "." in host.strip("."))
+    if dotted and host and (match := zone_for_host(zones, host)) is not None:
         return match
+    if dotted and zones:
+        # A dotted name outside every zone is more likely a typo or another account's domain
+        # than a name relative to the only zone: say so instead of creating name.zone.
+        listing = ", ".join(z.name for z in zones[:8]) + (", ..." if len(zones) > 8 else "")
+        raise UserError(f"{host!r} is in none of this account's zones ({listing})",
+                        hint=f"pass --zone {zones[0].name} to use it as a name relative to that zone")
     if len(zones) == 1:
         return zones[0]
     if not zones:

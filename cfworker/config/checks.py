@@ -9,7 +9,6 @@ are built from these, as wrangler's `validation-helpers.ts` builds its validator
 from __future__ import annotations
 
 import datetime
-import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -45,6 +44,8 @@ def leaf(path: str) -> str:
 
 def suggest(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a misspelled key, if any is close enough."""
+    import difflib  # only when a key is unknown; keeps it off the start-up path
+
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     if not matches:  # catch case and dash/underscore slips difflib scores low
         folded = {c.lower().replace("-", "_"): c for c in candidates}

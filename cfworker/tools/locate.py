@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -31,6 +30,8 @@ MissingError = Callable[[str], ToolError]
 def explicit_binary(tool: str, value: str, source: str, environ: Mapping[str, str], base: Path) -> ToolBinary:
     """Resolve an explicitly configured binary; it must exist, or the user hears why not."""
     if os.sep not in value and "/" not in value:  # a bare command name: look it up on PATH
+        import shutil  # shutil pulls in bz2/lzma; only needed for a bare command name
+
         found = shutil.which(value, path=environ.get("PATH"))
         if found is None:
             raise ToolError(f'{tool} "{value}" from {source} is not on PATH',

@@ -29,8 +29,43 @@ from tests.fakes import Slow
 
 pytestmark = [pytest.mark.faults, pytest.mark.needs_esbuild]
 
-SEEDS = range(1, 9)
-EXAMPLES = ("hello", "router-ts", "kv-cache")
+SEEDS = range(1, 13)
+EXAMPLES = ("hello", "router-ts", "kv-cache", "kv-cache+hooks")
+# The campaign's hook project: kv-cache plus DNS records (more than 3, so they go through
+# the batch endpoint) and a purge of its own host after every deploy.
+HOOKS_TOML = """
+[[dns]]
+type = "A"
+name = "kv"
+content = "192.0.2.10"
+proxied = true
+
+[[dns]]
+type = "AAAA"
+name = "kv"
+content = "2001:db8::10"
+proxied = true
+
+[[dns]]
+type = "TXT"
+name = "_verify.kv"
+content = "cfworker-campaign"
+
+[[dns]]
+type = "MX"
+name = "example.com"
+content = "mail.example.com"
+priority = 10
+
+[[dns]]
+type = "CNAME"
+name = "www.kv"
+content = "kv.example.com"
+proxied = true
+
+[purge]
+files = ["https://{host}/", "https://{host}/index.html"]
+"""
 CAMPAIGN: list[dict[str, Any]] = []  # rows for the end-of-run report
 
 
@@ -63,6 +98,15 @@ def check_state(fake_cf, project: Path, name: str) -> None:
     if config.crons is not None:
         assert sorted(s["cron"] for s in script.schedules) == sorted(config.crons)
     assert "CANARY" in script.secrets, "a secret set before the campaign was lost"
+    if config.dns:
+        records = [(r["type"], r["name"], r["content"]) for r in fake_cf.dns_records(fake_cf.zone_id)]
+        assert len(records) == len(set(records)), f"duplicate DNS records: {records}"
+        want = set()
+        for spec in config.dns:
+            fqdn = spec.name if spec.name.endswith("example.com") else f"{spec.name}.example.com"
+            want.add((spec.type, fqdn, spec.content))
+        assert want <= set(records), f"missing DNS records: {want - set(records)}"
+        assert len(records) == len(want), f"unexpected DNS records: {set(records) - want}"
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -70,7 +114,11 @@ def test_campaign_converges_after_faults(name: str, example: Callable[[str], Pat
                                          esbuild_cache: Path) -> None:
     """For each seed: a faulty deploy, a clean rerun that exits 0, exact state, then no writes."""
     env = _env(fake_cf, esbuild_cache)
-    project = example(name)
+    project = example(name.split("+")[0])
+    if name == "kv-cache+hooks":
+        toml = project / "worker.toml"
+        toml.write_text(toml.read_text().replace('compatibility_date = "2025-06-01"\n',
+                                                 'compatibility_date = "2025-06-01"\ndns_batch_size = 3\n') + HOOKS_TOML)
     # A secret set before any deploy (it creates a placeholder worker, as `secret put` does).
     assert run_cli(["secret", "put", "CANARY"], env=env, cwd=project, input="keep-me").code == 0
     for seed in SEEDS:
@@ -88,10 +136,10 @@ def test_campaign_converges_after_faults(name: str, example: Callable[[str], Pat
         assert faulty.code in (0, 1, 3), faulty
         clean = run_cli(["deploy", "--yes"], env=env, cwd=project)
         assert clean.code == 0, clean
-        check_state(fake_cf, project, toml.parent.name if name != "router-ts" else "router-ts")
+        check_state(fake_cf, project, name.split("+")[0])
         writes = len(fake_cf.writes())
-        again = run_cli(["deploy"], env=env, cwd=project)
-        assert again.code == 0 and len(fake_cf.writes()) == writes, again
+        again = run_cli(["deploy", "--no-hooks"] if name.endswith("hooks") else ["deploy"], env=env, cwd=project)
+        assert again.code == 0 and len(fake_cf.writes()) == writes, again  # purge is the only write left
         CAMPAIGN.append({"example": name, "seed": seed, "faulty_exit": faulty.code, "faults": injected,
                          "rerun_exit": clean.code, "converged": True,
                          "seconds": round(time.perf_counter() - started, 2)})

@@ -24,6 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.report import p90  # noqa: E402
+
 TARGET_MS = 60.0
 
 
@@ -37,10 +40,6 @@ def time_runs(argv: list[str], *, cwd: Path, env: dict[str, str], runs: int) -> 
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 
-
-def p90(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
 
 
 def main() -> int:

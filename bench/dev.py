@@ -33,14 +33,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.report import p90  # noqa: E402
+
 START_TARGET_MS = 300.0
 SAVE_TARGET_MS = 150.0
 
-
-def p90(samples: list[float]) -> float:
-    """The 90th percentile (nearest rank)."""
-    ordered = sorted(samples)
-    return ordered[max(0, round(0.9 * len(ordered)) - 1)]
 
 
 def free_port() -> int:

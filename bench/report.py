@@ -17,3 +17,9 @@ def write_rows(path: str | None, rows: list[dict[str, Any]]) -> None:
     """Write rows to path (if given) as a JSON list."""
     if path:
         Path(path).write_text(json.dumps(rows, indent=2))
+
+
+def p90(samples: list[float]) -> float:
+    """The 90th percentile (nearest rank) of a list of samples."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]

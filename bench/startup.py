@@ -17,6 +17,9 @@ import time
 from pathlib import Path
 
 TARGET_MS = 80.0
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import p90, row, write_rows  # noqa: E402
 
 
 def time_command(argv: list[str], runs: int) -> list[float]:
@@ -28,10 +31,6 @@ def time_command(argv: list[str], runs: int) -> list[float]:
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 
-
-def p90(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
 
 
 def main() -> int:
@@ -58,9 +57,6 @@ def main() -> int:
         print(f"{label:32} {med:10.1f} {high:8.1f} {med - base:12.1f} {target:>8}")
     if not exe:
         print("note: `cfworker` is not on PATH; install with `pip install -e .` to time the console script")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from bench.report import row, write_rows
-
     write_rows(args.json, [row("startup", label, med, "ms", f"<= {TARGET_MS:.0f} ms" if label.startswith("cfworker") else "",
                                med <= TARGET_MS if label.startswith("cfworker") else None)
                            for label, med, _ in rows])

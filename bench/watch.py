@@ -26,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.report import p90  # noqa: E402
 from cfworker.cli import run
 from cfworker.cli.context import AppContext
 from cfworker.ui import UI
@@ -36,11 +37,6 @@ from tests.fakes.server import FakeServer
 
 TARGET_MS = 150.0
 
-
-def p90(samples: list[float]) -> float:
-    """The 90th percentile (nearest rank)."""
-    ordered = sorted(samples)
-    return ordered[max(0, round(0.9 * len(ordered)) - 1)]
 
 
 def wait_until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]

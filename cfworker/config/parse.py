@@ -51,7 +51,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
         'quote strings ("text"), write booleans as true/false, and close every [ and {',
     ),
 )
-DEFAULT_HINT = "fix the TOML syntax at this line (reference: https://toml.io/en/v1.0.0)"
+DEFAULT_HINT = "fix the TOML syntax at this line"
 
 
 def parse_toml(text: str, file: str) -> dict[str, Any]:

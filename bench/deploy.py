@@ -17,16 +17,15 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.report import bench_project  # noqa: E402
 from tests.e2e.cli import run_cli  # noqa: E402
 from tests.fakes.cloudflare import FakeCloudflare  # noqa: E402
-from tests.fakes.server import FakeServer  # noqa: E402
 
 TARGETS = {"changed": (0.20, 6, None), "unchanged": (0.15, None, 0)}
 
@@ -65,19 +64,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON rows (for run_all.py)")
     args = parser.parse_args()
-    server = FakeServer(FakeCloudflare()).start()
-    fake = server.fake
-    fake.set_workers_subdomain("bench")
-    fake.add_zone("example.com")
-    workdir = Path(tempfile.mkdtemp(prefix="cfworker-bench-"))
-    project = workdir / "kv-cache"
-    shutil.copytree(REPO / "examples" / "kv-cache", project, ignore=shutil.ignore_patterns("dist"))
-    env = {**os.environ, **fake.env, "NO_COLOR": "1"}
-    env.pop("CFWORKER_ESBUILD", None)
-    # Compile bytecode once, as `pip install` does; with PYTHONDONTWRITEBYTECODE set (as in
-    # some sandboxes) every subprocess would otherwise recompile cfworker from source.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "cfworker")], check=True,
-                   capture_output=True)
+    server, fake, project, env, _zone_id = bench_project("kv-cache")
+    workdir = project.parent
     first = run_cli(["deploy"], env=env, cwd=project)
     if first.code != 0:
         print(first)

@@ -20,16 +20,15 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.report import bench_project  # noqa: E402
 from tests.e2e.cli import run_cli  # noqa: E402
 from tests.fakes.cloudflare import FakeCloudflare  # noqa: E402
-from tests.fakes.server import FakeServer  # noqa: E402
 
 TARGETS = {"from empty": (2.0, 10, None), "unchanged": (None, None, 0)}
 
@@ -70,17 +69,8 @@ def main() -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON rows (for run_all.py)")
     parser.add_argument("--no-schema", action="store_true", help="do not check requests against the OpenAPI schema")
     args = parser.parse_args()
-    server = FakeServer(FakeCloudflare(validate=not args.no_schema)).start()
-    fake = server.fake
-    fake.set_workers_subdomain("bench")
-    zone_id = fake.add_zone("example.com")
-    workdir = Path(tempfile.mkdtemp(prefix="cfworker-bench-hooks-"))
-    project = workdir / "hello"
-    shutil.copytree(REPO / "examples" / "hello", project, ignore=shutil.ignore_patterns("dist"))
-    env = {**os.environ, **fake.env, "NO_COLOR": "1"}
-    env.pop("CFWORKER_ESBUILD", None)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "cfworker")], check=True,
-                   capture_output=True)
+    server, fake, project, env, zone_id = bench_project("hello", validate=not args.no_schema)
+    workdir = project.parent
     first = run_cli(["deploy"], env=env, cwd=project)
     if first.code != 0:
         print(first)

@@ -104,6 +104,9 @@ class FakeCloudflare:
         """Answer one request (raises DropConnection for injected drops)."""
         t0 = time.perf_counter()
         path = req.api_path
+        # A request that arrived before reset() (a killed client's, held by a Slow fault) must
+        # not be applied to the next test's fresh state: remember which state it belongs to.
+        state = self.state
         wait = self.faults.check_rate()
         if wait is not None:
             resp = self._error(Fail("rate_limited", headers={"Retry-After": str(max(1, math.ceil(wait)))}), path)
@@ -117,15 +120,20 @@ class FakeCloudflare:
         elif isinstance(fault, Drop) and not fault.after_apply:
             self._finish(req, None, fault.kind, None, t0)
             raise DropConnection()
-        resp, template = self._serve(req, path)
+        resp, template = self._serve(req, path, state)
+        if state is not self.state:
+            return resp  # stale: not applied, and not logged into the next test's request list
         if isinstance(fault, Drop):
             self._finish(req, None, fault.kind, template, t0)
             raise DropConnection()
         return self._finish(req, resp, fault.kind if fault else None, template, t0)
 
-    def _serve(self, req: FakeRequest, path: str) -> tuple[FakeResponse, str | None]:
+    def _serve(self, req: FakeRequest, path: str, state: State | None = None) -> tuple[FakeResponse, str | None]:
         template = None
         with self.lock:
+            if state is not None and state is not self.state:
+                return FakeResponse(503, {"Content-Type": _JSON}, b'{"success":false,"errors":[],"messages":[],'
+                                    b'"result":null}'), None
             try:
                 route, params = self.router.match(req.method, path)
                 template = route.template

@@ -57,7 +57,7 @@ def get_user(client: CloudflareClient) -> User:
 
 def list_accounts(client: CloudflareClient) -> list[Account]:
     """Every account the credentials can see (`GET /accounts`, all pages)."""
-    return [Account.from_api(d) for d in client.paginate("/accounts", per_page=50)]
+    return [Account.from_api(d) for d in client.paginate_pages("/accounts", per_page=50)]
 
 
 def choose_account(accounts: list[Account]) -> Account | None:

@@ -2,7 +2,8 @@
 
 It adds auth headers and the User-Agent, unwraps the `{success, errors, messages, result,
 result_info}` envelope, turns failures into `CloudflareAPIError`, retries what is safe to
-retry, keeps the run inside Cloudflare's rate budget, and pages through lists. Resource
+retry, keeps the run inside Cloudflare's rate budget, and reads lists in the style each
+endpoint has (`list_single`, `paginate_pages`, `paginate_cursor`). Resource
 modules (`api/workers.py`, `api/kv.py`, ...) know the URLs; nothing else imports httpx.
 
 Retry rules (one place, see `_should_retry`):
@@ -29,7 +30,7 @@ from typing import Any
 import httpx
 
 from cfworker import __version__
-from cfworker.api.errors import ApiErrorItem, CloudflareAPIError
+from cfworker.api.errors import ApiErrorItem, CloudflareAPIError, PaginationError, UnexpectedAnswer
 from cfworker.settings import DEFAULT_API_BASE_URL, Credentials
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 MAX_RETRY_AFTER = 60.0
+# A list longer than this many pages is a misbehaving server (or 100,000+ items), not a reason to loop.
+MAX_PAGES = 1000
 # Errors raised before any byte of the request left this machine: safe to retry for POST.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
@@ -204,44 +207,77 @@ class CloudflareClient:
         self._unwrap(method, path, response)  # raises with the envelope's details
         raise AssertionError("unreachable")
 
-    def paginate(self, path: str, *, params: Mapping[str, Any] | None = None, per_page: int = 50) -> Iterator[Any]:
-        """Yield every item of a list endpoint, following cursors or page numbers.
+    # -- lists: one helper per pagination style (chosen per endpoint from the schema) -----
+    def list_single(self, path: str, *, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """A list endpoint the schema does not paginate (zone routes): one GET returns every item.
 
-        Cursor lists (`result_info.cursor`) are followed until the cursor is empty;
-        page lists until `total_pages` (or `total_count`) is reached or a page is short.
+        No `page` is sent: the real API ignores it and answers the full list again, so a
+        page loop over such an endpoint never ends (real-api-quirks #1).
         """
-        query: dict[str, Any] = dict(params or {})
-        page = 1
-        cursor: str | None = None
-        while True:
-            if cursor:
-                query.pop("page", None)
-                query["cursor"] = cursor
-            else:
-                query["page"] = page
-            query.setdefault("per_page", per_page)
+        return _items(self.call_envelope("GET", path, params=params), "GET", path)
+
+    def paginate_pages(self, path: str, *, params: Mapping[str, Any] | None = None,
+                       per_page: int = 50) -> Iterator[Any]:
+        """Every item of a `page`/`per_page` list (zones, DNS records, KV namespaces, accounts).
+
+        Stops at `result_info.total_pages` (or `total_count`; without either, on a short
+        page, judged by the `per_page` the server says it used). A server that answers a
+        page other than the one asked for, the same items twice, or more than MAX_PAGES
+        pages is an error, never a loop (real-api-quirks #3).
+        """
+        query: dict[str, Any] = {**(params or {}), "per_page": per_page}
+        previous: list[Any] | None = None
+        for page in range(1, MAX_PAGES + 1):
+            query["page"] = page
             envelope = self.call_envelope("GET", path, params=query)
-            items = envelope.result or []
-            yield from items
+            items = _items(envelope, "GET", path)
             info = envelope.result_info or {}
-            cursor = info.get("cursor") or None
-            if cursor:
-                continue
-            if "cursors" in info and isinstance(info["cursors"], Mapping):
-                cursor = info["cursors"].get("after") or None
-                if cursor:
-                    continue
+            answered = _int_or_none(info.get("page"))
+            if answered is not None and answered != page:
+                raise PaginationError(path, f"asked for page {page}, the API answered page {answered}")
+            if items and items == previous:
+                raise PaginationError(path, f"page {page} repeated the items of page {page - 1}")
+            yield from items
             if not items:
                 return
-            if info.get("total_pages") is not None:
-                if page >= int(info["total_pages"]):
+            size = _int_or_none(info.get("per_page")) or per_page
+            total_pages = _int_or_none(info.get("total_pages"))
+            total_count = _int_or_none(info.get("total_count"))
+            if total_pages is not None:
+                if page >= total_pages:
                     return
-            elif info.get("total_count") is not None:
-                if page * int(info.get("per_page") or query["per_page"]) >= int(info["total_count"]):
+            elif total_count is not None:
+                if page * size >= total_count:
                     return
-            elif len(items) < int(query["per_page"]):
+            elif len(items) < size:
                 return
-            page += 1
+            previous = items
+        raise PaginationError(path, f"more than {MAX_PAGES} pages")
+
+    def paginate_cursor(self, path: str, *, params: Mapping[str, Any] | None = None, limit: int = 1000,
+                        limit_param: str = "limit") -> Iterator[Any]:
+        """Every item of a cursor list (KV keys): follow `result_info.cursor` until it is empty.
+
+        `page` is never sent (the API ignores it; real-api-quirks #2). A cursor the API
+        already gave, or more than MAX_PAGES pages, is an error, never a loop.
+        """
+        query: dict[str, Any] = {**(params or {}), limit_param: limit}
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            envelope = self.call_envelope("GET", path, params=query)
+            yield from _items(envelope, "GET", path)
+            info = envelope.result_info or {}
+            cursor = info.get("cursor")
+            if not cursor and isinstance(info.get("cursors"), Mapping):
+                cursor = info["cursors"].get("after")
+            if not cursor:
+                return
+            cursor = str(cursor)
+            if cursor in seen:
+                raise PaginationError(path, "the API returned a cursor it had already given")
+            seen.add(cursor)
+            query["cursor"] = cursor
+        raise PaginationError(path, f"more than {MAX_PAGES} pages")
 
     # -- internals -------------------------------------------------------------------
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -325,6 +361,16 @@ class CloudflareClient:
             detail = f"rate limited; Cloudflare asked to wait {wait:.0f} s" if wait else "rate limited"
         raise CloudflareAPIError(method=method, path=path, status=response.status_code, errors=errors,
                                  ray_id=ray_id, detail=detail, credential_source=source)
+
+
+def _items(envelope: Envelope, method: str, path: str) -> list[Any]:
+    """The `result` of a list answer, which must be a JSON array (null counts as empty)."""
+    result = envelope.result
+    if result is None:
+        return []
+    if not isinstance(result, list):
+        raise UnexpectedAnswer(method, path, f"expected a list as result, got {type(result).__name__}")
+    return result
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -129,7 +129,7 @@ def list_records(client: CloudflareClient, zone_id: str, *, type: str | None = N
         params["comment.endswith"] = comment_endswith
     if match_any and len(params) > 1:
         params["match"] = "any"
-    return [DnsRecord.from_api(d) for d in client.paginate(_path(zone_id), params=params, per_page=LIST_PAGE_SIZE)]
+    return [DnsRecord.from_api(d) for d in client.paginate_pages(_path(zone_id), params=params, per_page=LIST_PAGE_SIZE)]
 
 
 def create_record(client: CloudflareClient, zone_id: str, data: RecordData) -> DnsRecord:

@@ -135,3 +135,23 @@ class CloudflareAPIError(RemoteError):
         if self.status is None:
             return "check the network and CLOUDFLARE_API_BASE_URL, then rerun"
         return None
+
+
+class UnexpectedAnswer(RemoteError):
+    """A successful envelope whose `result` does not have the shape the caller relies on."""
+
+    def __init__(self, method: str, path: str, what: str) -> None:
+        self.method = method
+        self.path = path
+        super().__init__(f"{method} {path}: unexpected answer from Cloudflare: {what}",
+                         hint="this is not an answer the Cloudflare API gives; check CLOUDFLARE_API_BASE_URL "
+                              "(a proxy or stand-in may be answering), then rerun")
+
+
+class PaginationError(RemoteError):
+    """A list endpoint that would page forever (repeating pages or cursors, no end)."""
+
+    def __init__(self, path: str, what: str) -> None:
+        self.path = path
+        super().__init__(f"GET {path}: stopped reading the list: {what}",
+                         hint="the API's paging did not end; rerun, and if it repeats, report it with --debug output")

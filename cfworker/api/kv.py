@@ -41,7 +41,7 @@ class KVKey:
 
 def list_namespaces(client: CloudflareClient, account_id: str) -> list[KVNamespace]:
     """Every KV namespace of the account (page-paginated; `page` is always sent)."""
-    return [KVNamespace.from_api(d) for d in client.paginate(_ns(account_id), per_page=100)]
+    return [KVNamespace.from_api(d) for d in client.paginate_pages(_ns(account_id), per_page=100)]
 
 
 def create_namespace(client: CloudflareClient, account_id: str, title: str) -> KVNamespace:
@@ -57,7 +57,7 @@ def delete_namespace(client: CloudflareClient, account_id: str, namespace_id: st
 def list_keys(client: CloudflareClient, account_id: str, namespace_id: str, *, prefix: str | None = None) -> Iterator[KVKey]:
     """Every key of a namespace (cursor-paginated)."""
     params = {"prefix": prefix} if prefix else None
-    for d in client.paginate(f"{_ns(account_id)}/{namespace_id}/keys", params=params, per_page=1000):
+    for d in client.paginate_cursor(f"{_ns(account_id)}/{namespace_id}/keys", params=params, limit=1000):
         yield KVKey.from_api(d)
 
 

@@ -29,7 +29,7 @@ def find_zone(client: CloudflareClient, name: str, *, account_id: str | None = N
     params: dict[str, Any] = {"name": name.lower().rstrip(".")}
     if account_id:
         params["account.id"] = account_id
-    for d in client.paginate("/zones", params=params, per_page=50):
+    for d in client.paginate_pages("/zones", params=params, per_page=50):
         if str(d.get("name", "")).lower() == params["name"]:
             return Zone.from_api(d)
     return None
@@ -38,4 +38,4 @@ def find_zone(client: CloudflareClient, name: str, *, account_id: str | None = N
 def list_zones(client: CloudflareClient, *, account_id: str | None = None) -> list[Zone]:
     """Every zone the credentials can see (in one account when given)."""
     params = {"account.id": account_id} if account_id else {}
-    return [Zone.from_api(d) for d in client.paginate("/zones", params=params, per_page=50)]
+    return [Zone.from_api(d) for d in client.paginate_pages("/zones", params=params, per_page=50)]

@@ -52,6 +52,10 @@ class Route:
     template: str
     handler: Handler
     scope: str | None = None
+    # Query parameters the real API honours beyond what the OpenAPI subset declares for this
+    # path; every entry cites its evidence where the route is defined. The fake drops every
+    # other undeclared parameter before the handler runs, as the real API ignores them.
+    extra_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,9 @@ def batch(ctx: Ctx) -> dict[str, Any]:
 
 _Z = "/zones/{zone_id}/dns_records"
 ROUTES = [
-    Route("GET", _Z, list_records, "dns:read"),
+    # name.*/content.* operators: SDK record_list_params (api-notes §6.2); the subset lists only name/content.
+    Route("GET", _Z, list_records, "dns:read", extra_params=tuple(
+        f"{f}{op}" for f in ("name", "content") for op in (".exact", ".contains", ".startswith", ".endswith"))),
     Route("POST", _Z, create_record, "dns:write"),
     Route("POST", _Z + "/batch", batch, "dns:write"),
     Route("GET", _Z + "/{dns_record_id}", get_record, "dns:read"),

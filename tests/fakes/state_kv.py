@@ -242,7 +242,9 @@ ROUTES = [
     Route("GET", _K + "/keys", list_keys, "workers_kv:read"),
     Route("GET", _K + "/values/{key_name}", get_value, "workers_kv:read"),
     Route("GET", _K + "/metadata/{key_name}", get_metadata, "workers_kv:read"),
-    Route("PUT", _K + "/values/{key_name}", put_value, "workers_kv:write"),
+    # expiration/expiration_ttl: query parameters of "Write key-value pair with metadata" in
+    # Cloudflare's API reference (developers.cloudflare.com/api/resources/kv/.../values/methods/update).
+    Route("PUT", _K + "/values/{key_name}", put_value, "workers_kv:write", extra_params=("expiration", "expiration_ttl")),
     Route("DELETE", _K + "/values/{key_name}", delete_value, "workers_kv:write"),
     Route("PUT", _K + "/bulk", bulk_put, "workers_kv:write"),
     Route("POST", _K + "/bulk/delete", bulk_delete, "workers_kv:write"),

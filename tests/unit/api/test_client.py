@@ -11,7 +11,7 @@ import pytest
 
 from cfworker import __version__
 from cfworker.api.client import CloudflareClient, RateBudget, backoff_delay, parse_retry_after
-from cfworker.api.errors import CloudflareAPIError
+from cfworker.api.errors import CloudflareAPIError, PaginationError, UnexpectedAnswer
 from cfworker.redact import REDACTOR
 from cfworker.settings import Credentials
 
@@ -208,7 +208,7 @@ def test_204_returns_none() -> None:
     assert client.call("DELETE", "/zones/z/workers/routes/r") is None
 
 
-def test_paginate_follows_pages_until_total_pages() -> None:
+def test_paginate_pages_follows_pages_until_total_pages() -> None:
     """Page-style lists are read page by page until total_pages, and every page is requested once."""
     pages = {1: ["a", "b"], 2: ["c", "d"], 3: ["e"]}
 
@@ -218,13 +218,61 @@ def test_paginate_follows_pages_until_total_pages() -> None:
 
     rec = Recorder(handler)
     client, _ = make_client(rec)
-    assert list(client.paginate("/accounts/a/storage/kv/namespaces", per_page=2)) == ["a", "b", "c", "d", "e"]
+    assert list(client.paginate_pages("/accounts/a/storage/kv/namespaces", per_page=2)) == ["a", "b", "c", "d", "e"]
     assert [r.url.params["page"] for r in rec.requests] == ["1", "2", "3"]
     assert all(r.url.params["per_page"] == "2" for r in rec.requests)
 
 
-def test_paginate_follows_cursor() -> None:
-    """Cursor-style lists send the cursor until result_info has none."""
+def test_paginate_pages_trusts_the_per_page_the_server_used() -> None:
+    """A server capping per_page below the asked size does not look like a short last page."""
+    data = {1: [1, 2], 2: [3, 4], 3: [5]}
+    rec = Recorder(lambda r: ok(data[int(r.url.params["page"])], {"page": int(r.url.params["page"]), "per_page": 2}))
+    client, _ = make_client(rec)
+    assert list(client.paginate_pages("/zones", per_page=50)) == [1, 2, 3, 4, 5]
+    assert len(rec.requests) == 3
+
+
+def test_paginate_pages_without_totals_stops_on_short_page() -> None:
+    """Without totals, a short page ends the list."""
+    data = {1: [1, 2, 3], 2: [4]}
+    rec = Recorder(lambda r: ok(data[int(r.url.params["page"])]))
+    client, _ = make_client(rec)
+    assert list(client.paginate_pages("/zones", per_page=3)) == [1, 2, 3, 4]
+    assert len(rec.requests) == 2
+
+
+def test_paginate_pages_refuses_a_server_that_ignores_page() -> None:
+    """A full page answered again for page 2 is an error after two requests, not an endless loop."""
+    rec = Recorder(lambda r: ok([1, 2, 3]))
+    client, _ = make_client(rec)
+    with pytest.raises(PaginationError, match="page 2 repeated the items of page 1"):
+        list(client.paginate_pages("/zones", per_page=3))
+    assert len(rec.requests) == 2
+
+
+def test_paginate_pages_refuses_an_answer_for_another_page() -> None:
+    """result_info.page that is not the page asked for stops the read."""
+    rec = Recorder(lambda r: ok([1, 2], {"page": 1, "per_page": 2, "total_pages": 9}))
+    client, _ = make_client(rec)
+    with pytest.raises(PaginationError, match="asked for page 2, the API answered page 1"):
+        list(client.paginate_pages("/zones", per_page=2))
+
+
+def test_paginate_pages_stops_at_the_page_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list that claims endless pages of fresh items ends at MAX_PAGES with an error."""
+    import cfworker.api.client as client_module
+
+    monkeypatch.setattr(client_module, "MAX_PAGES", 5)
+    rec = Recorder(lambda r: ok([r.url.params["page"]], {"page": int(r.url.params["page"]), "per_page": 1,
+                                                         "total_pages": 10**9}))
+    client, _ = make_client(rec)
+    with pytest.raises(PaginationError, match="more than 5 pages"):
+        list(client.paginate_pages("/zones", per_page=1))
+    assert len(rec.requests) == 5
+
+
+def test_paginate_cursor_follows_cursor_and_never_sends_page() -> None:
+    """Cursor-style lists send the cursor until result_info has none; `page` is never sent."""
     cursors = {None: (["k1", "k2"], "c2"), "c2": (["k3"], "c3"), "c3": (["k4"], "")}
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -233,17 +281,33 @@ def test_paginate_follows_cursor() -> None:
 
     rec = Recorder(handler)
     client, _ = make_client(rec)
-    assert list(client.paginate("/accounts/a/storage/kv/namespaces/n/keys")) == ["k1", "k2", "k3", "k4"]
+    assert list(client.paginate_cursor("/accounts/a/storage/kv/namespaces/n/keys")) == ["k1", "k2", "k3", "k4"]
     assert len(rec.requests) == 3
+    assert all("page" not in r.url.params and r.url.params["limit"] == "1000" for r in rec.requests)
 
 
-def test_paginate_without_totals_stops_on_short_page() -> None:
-    """Without totals or cursors, a short page ends the list."""
-    data = {1: [1, 2, 3], 2: [4]}
-    rec = Recorder(lambda r: ok(data[int(r.url.params["page"])]))
+def test_paginate_cursor_refuses_a_repeated_cursor() -> None:
+    """A cursor the server already gave is an error, not a loop."""
+    rec = Recorder(lambda r: ok(["k"], {"cursor": "same"}))
     client, _ = make_client(rec)
-    assert list(client.paginate("/zones", per_page=3)) == [1, 2, 3, 4]
+    with pytest.raises(PaginationError, match="cursor it had already given"):
+        list(client.paginate_cursor("/accounts/a/storage/kv/namespaces/n/keys"))
     assert len(rec.requests) == 2
+
+
+def test_list_single_reads_once_without_paging_parameters() -> None:
+    """A non-paginated list is one request with no page or per_page."""
+    rec = Recorder(ok([{"id": str(i)} for i in range(55)]))
+    client, _ = make_client(rec)
+    assert len(client.list_single("/zones/z/workers/routes")) == 55
+    assert len(rec.requests) == 1 and not rec.requests[0].url.params
+
+
+def test_list_answer_that_is_not_a_list_is_an_unexpected_answer() -> None:
+    """`result: "ok"` where a list is expected fails with a clear error naming the call."""
+    client, _ = make_client(Recorder(ok("ok")))
+    with pytest.raises(UnexpectedAnswer, match="GET /zones/z/workers/routes: unexpected answer"):
+        client.list_single("/zones/z/workers/routes")
 
 
 def test_rate_budget_paces_instead_of_exceeding_the_window() -> None:

@@ -3,14 +3,21 @@
 The form is a value: `metadata` (main module, bindings, compatibility date and flags,
 keep_bindings, settings) plus one part per module, each `(name, (filename, bytes,
 content type))` with part name == filename == module name, as wrangler sends it. The
-form also carries a content hash over modules and metadata; it is stored on the script
-as a tag so the next deploy can tell "nothing changed" without a local state file.
+form also carries a content hash over modules and metadata. The deploy writes it as the
+`workers/message` annotation (`cfw:<16 hex>`) of the deployment that puts the upload live,
+so the next deploy can tell "nothing changed" from what is live now, without a local state
+file: a deployment another tool made carries no such annotation (a script tag cannot
+serve: tags survive other tools' deploys, real-api-quirks #4). Deployment annotations are
+what `wrangler deploy --message` writes; whether a PUT upload keeps version annotations is
+documented both ways (research notes), so the hash does not rely on them. Non-versioned
+settings (tags, logpush, observability) are not part of the form: they have their own step.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +25,12 @@ from typing import Any
 from cfworker.bundle.model import Bundle
 from cfworker.config.model import NODEJS_COMPAT_DEFAULT_DATE, Project
 
+# Where older cfworker releases kept the hash: a script tag. Recognised only to remove it.
 HASH_TAG_PREFIX = "cfworker-hash="
+# The deployment annotation that carries the hash (at most 50 characters per the schema).
+HASH_ANNOTATION = "workers/message"
+HASH_MARK = "cfw:"
+_HASH_IN_ANNOTATION = re.compile(r"cfw:([0-9a-f]{16})")
 # From NODEJS_COMPAT_DEFAULT_DATE workerd rejects an explicit nodejs_compat flag as
 # redundant (api-notes §7.1), so such flags are not sent.
 _REDUNDANT_AFTER_DEFAULT = ("nodejs_compat", "nodejs_compat_v2")
@@ -120,16 +132,10 @@ def build_metadata(project: Project, bundle: Bundle, kv_ids: Mapping[str, str]) 
     if flags:
         meta["compatibility_flags"] = flags
     meta["keep_bindings"] = list(KEEP_SECRETS + (KEEP_VARS if project.keep_vars else ()))
-    if project.logpush is not None:
-        meta["logpush"] = project.logpush
-    if project.observability is not None:
-        meta["observability"] = project.observability
     if project.placement is not None and project.placement.get("mode") != "off":
         meta["placement"] = project.placement
     if project.usage_model is not None:
         meta["usage_model"] = project.usage_model
-    if project.tags:
-        meta["tags"] = list(project.tags)
     return meta
 
 
@@ -145,7 +151,6 @@ def build_upload_form(project: Project, bundle: Bundle, kv_ids: Mapping[str, str
     """The complete upload form; KV bindings without an id in worker.toml take theirs from kv_ids."""
     meta = build_metadata(project, bundle, kv_ids or {})
     digest = content_hash(bundle, meta)
-    meta["tags"] = [*meta.get("tags", []), HASH_TAG_PREFIX + digest]
     parts: list[Part] = [("metadata", (None, json.dumps(meta, separators=(",", ":")).encode(), "application/json"))]
     for module in bundle.modules:
         parts.append((module.name, (module.name, module.content, module.content_type)))
@@ -155,9 +160,15 @@ def build_upload_form(project: Project, bundle: Bundle, kv_ids: Mapping[str, str
     return UploadForm(metadata=meta, parts=tuple(parts), content_hash=digest)
 
 
-def hash_from_tags(tags: tuple[str, ...] | list[str]) -> str | None:
-    """The content hash a previous deploy recorded in the script's tags, if any."""
-    for tag in tags:
-        if tag.startswith(HASH_TAG_PREFIX):
-            return tag[len(HASH_TAG_PREFIX):]
+def hash_annotation(digest: str) -> str:
+    """The deployment message that marks a deployment as cfworker's deploy of this content."""
+    return HASH_MARK + digest[:16]
+
+
+def hash_from_annotations(annotations: Mapping[str, Any]) -> str | None:
+    """The 16-hex content hash cfworker wrote in a deployment's (or version's) annotations, if any."""
+    for key in (HASH_ANNOTATION, "workers/tag"):
+        value = annotations.get(key)
+        if isinstance(value, str) and (found := _HASH_IN_ANNOTATION.search(value)):
+            return found.group(1)
     return None

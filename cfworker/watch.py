@@ -114,14 +114,14 @@ def retryable(exc: BaseException) -> bool:
 
 def report_from_outcome(outcome: DeployOutcome) -> DeployReport:
     """The DeployReport of a run_deploy outcome."""
-    from cfworker.deploy.plan import UploadScript
+    from cfworker.deploy.plan import DeployVersion, UploadScript
     from cfworker.deploy.render import render_plan
 
     execution = outcome.execution
     upload = execution.output_of("script") if execution else {}
     urls = tuple(outcome.plan.facts.get("urls", ()))
     others = tuple(r.step.describe() for r in execution.applied
-                   if not isinstance(r.step, UploadScript)) if execution else ()
+                   if not isinstance(r.step, (UploadScript, DeployVersion))) if execution else ()
     failed = execution.failed if execution else []
     details: list[str] = []
     if outcome.exit_code != EXIT_OK:

@@ -45,9 +45,20 @@ class User:
         return cls(id=str(d.get("id", "")), email=str(d.get("email", "")))
 
 
+# /user/tokens/verify answers 1000 "Invalid API Token" for a token owned by an account, not a
+# user; such a token verifies at /accounts/{a}/tokens/verify (real-api-quirks #8; wrangler's
+# whoami.ts getTokenType reads code 1000 the same way, research notes §7).
+ACCOUNT_TOKEN_HINT = 1000
+
+
 def verify_token(client: CloudflareClient) -> TokenStatus:
-    """Check an API token (`GET /user/tokens/verify`)."""
+    """Check a user-owned API token (`GET /user/tokens/verify`)."""
     return TokenStatus.from_api(client.call("GET", "/user/tokens/verify"))
+
+
+def verify_account_token(client: CloudflareClient, account_id: str) -> TokenStatus:
+    """Check an account-owned API token (`GET /accounts/{a}/tokens/verify`)."""
+    return TokenStatus.from_api(client.call("GET", f"/accounts/{account_id}/tokens/verify"))
 
 
 def get_user(client: CloudflareClient) -> User:

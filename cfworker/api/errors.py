@@ -58,6 +58,11 @@ _CODE_HINTS: dict[int, str] = {
     10021: "Cloudflare rejected the script (syntax, start-up or limits): fix the error above and rebuild",
     10027: "the script is too large: 3 MB gzipped on the Free plan, 10 MB on paid plans",
     10063: "the account has no workers.dev subdomain yet: open Workers & Pages in the dashboard once to create it",
+    10061: "a Durable Object class of this Worker needs a migration that creates it: add [[migrations]] with "
+    "new_sqlite_classes = [\"ClassName\"] to worker.toml",
+    100116: "the hostname is attached to another Worker: detach it there, or rerun with --take-over-routes to move it",
+    100117: "the hostname has DNS records of its own: delete them, or rerun with --override-dns to let Cloudflare "
+    "replace them (if Cloudflare still refuses, delete the records in the dashboard)",
     81053: "a record with this host name already exists (A/AAAA/CNAME conflict): remove or change it first",
     81054: "a CNAME record with this host name already exists: remove it first",
     81057: "an identical DNS record already exists: nothing to create (run the command again to converge)",

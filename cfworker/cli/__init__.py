@@ -71,6 +71,20 @@ def json_option(f: F) -> F:
     )(f)
 
 
+def _set_account(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        _app(ctx).account_id_flag = value
+
+
+def account_option(f: F) -> F:
+    """--account-id: the account to act on, the same rule in every command that calls the API."""
+    return click.option(
+        "--account-id", metavar="ID", expose_value=False, callback=_set_account,
+        help="Account to act on. [default: CLOUDFLARE_ACCOUNT_ID, else account_id in worker.toml, "
+             "else the only account the credentials see]",
+    )(f)
+
+
 def project_options(f: F) -> F:
     """--config and --env: which worker.toml and which [env.NAME] section."""
     f = click.option(

@@ -38,6 +38,7 @@ class AppContext:
     json_mode: bool = False
     config_path: Path | None = None
     env_name: str | None = None
+    account_id_flag: str | None = None  # --account-id, shared by every command that calls the API
     sleep: Callable[[float], None] = time.sleep
     transport: Any = None  # an httpx transport for in-process tests; None = real network
     runner: Runner | None = None  # a process runner for tests; None = real subprocesses
@@ -86,14 +87,27 @@ class AppContext:
 
     def settings(self, *, project: Project | None = None, account_id_flag: str | None = None,
                  require_credentials: bool = True) -> Settings:
-        """Resolve credentials, account and API root from flags, environment and worker.toml."""
+        """Resolve credentials, account and API root from flags, environment and worker.toml.
+
+        One account rule for every command: --account-id > CLOUDFLARE_ACCOUNT_ID > account_id
+        in worker.toml (the project's, or for commands without a project the one in the
+        worker.toml that --config or the search finds) > the only account the credentials see.
+        """
         from cfworker.settings import resolve_settings
 
+        config_account: str | None
+        config_file: Path | None
+        if project is not None:
+            config_account, config_file = project.account_id, project.config_path
+        else:
+            from cfworker.config.loader import config_account_id
+
+            config_account, config_file = config_account_id(self.config_path, env=self.env_name, cwd=self.cwd)
         settings = resolve_settings(
             self.environ,
-            account_id_flag=account_id_flag,
-            project_account_id=project.account_id if project else None,
-            project_path=project.config_path if project else None,
+            account_id_flag=account_id_flag if account_id_flag is not None else self.account_id_flag,
+            project_account_id=config_account,
+            project_path=config_file,
             require_credentials=require_credentials,
         )
         settings.log_sources()

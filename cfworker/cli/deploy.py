@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from cfworker.cli import cli, debug_option, json_option, pass_app, project_options
+from cfworker.cli import account_option, cli, debug_option, json_option, pass_app, project_options
 from cfworker.cli.context import AppContext
 
 
@@ -14,29 +14,31 @@ from cfworker.cli.context import AppContext
 @click.option("--dry-run", is_flag=True, help="Build and print the plan; write nothing. Works without credentials.")
 @click.option("--yes", "-y", is_flag=True, help="Apply destructive steps (route deletions, workers.dev off) without asking.")
 @click.option("--take-over-routes", is_flag=True, help="Move routes and custom domains that another Worker owns to this one.")
+@click.option("--override-dns", is_flag=True,
+              help="Let a custom domain replace DNS records its hostname already has (never implied by other flags).")
 @click.option("--force", "force_upload", is_flag=True, help="Upload the script even when its content hash is unchanged.")
 @click.option("--no-hooks", is_flag=True, help="Skip the post-deploy hooks ([[dns]] records and [purge]).")
 @click.option("--no-config-write", "no_config_write", is_flag=True,
               help="Do not write found or created KV namespace ids back into worker.toml.")
-@click.option("--account-id", metavar="ID", help="Account to deploy to. [env var: CLOUDFLARE_ACCOUNT_ID]")
 @click.option("--outdir", type=click.Path(file_okay=False), metavar="DIR", help="Where to write the bundle. [default: dist/]")
 @click.option("--watch", "-w", is_flag=True, help="Then redeploy on every save until Ctrl-C (as `cfworker watch`).")
+@account_option
 @project_options
 @debug_option
 @json_option
 @pass_app
-def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, force_upload: bool,
-           no_hooks: bool, no_config_write: bool, account_id: str | None, outdir: str | None,
-           watch: bool = False) -> int:
+def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, override_dns: bool, force_upload: bool,
+           no_hooks: bool, no_config_write: bool, outdir: str | None, watch: bool = False) -> int:
     """Bundle the Worker, show the plan of changes, and apply it."""
     if watch:
         if dry_run:
             raise click.UsageError("--watch cannot be combined with --dry-run")
         from cfworker.cli.watch import run_watch_command
 
-        return run_watch_command(app, yes=yes, take_over_routes=take_over_routes, force_upload=force_upload,
-                                 no_config_write=no_config_write, no_hooks=no_hooks, account_id=account_id,
-                                 outdir=outdir)
+        return run_watch_command(app, yes=yes, take_over_routes=take_over_routes, override_dns=override_dns,
+                                 force_upload=force_upload,
+                                 no_config_write=no_config_write, no_hooks=no_hooks,
+                                 account_id=app.account_id_flag, outdir=outdir)
     import time
     from concurrent.futures import ThreadPoolExecutor
 
@@ -45,10 +47,10 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, fo
 
     started = time.perf_counter()
     project = app.load_project()
-    settings = app.settings(project=project, account_id_flag=account_id, require_credentials=not dry_run)
+    settings = app.settings(project=project, require_credentials=not dry_run)
     for warning in settings.warnings:
         app.ui.warn(warning)
-    options = DeployOptions(dry_run=dry_run, yes=yes, take_over_routes=take_over_routes,
+    options = DeployOptions(dry_run=dry_run, yes=yes, take_over_routes=take_over_routes, override_dns=override_dns,
                             force_upload=force_upload, write_config=not no_config_write and not dry_run,
                             interactive=app.is_interactive, no_hooks=no_hooks)
     # esbuild runs while the API client is set up and Cloudflare is read: the build does not

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from cfworker.cli import cli, debug_option, json_option, pass_app
+from cfworker.cli import account_option, cli, debug_option, json_option, pass_app, project_options
 from cfworker.cli.context import AppContext
 from cfworker.errors import UserError
 
@@ -42,6 +42,8 @@ def _record_json(record: Any, owner: str | None) -> dict[str, Any]:
 @click.argument("name", required=False)
 @click.option("--type", "-t", "rtype", metavar="TYPE", help="Only records of this type (A, AAAA, CNAME, ...).")
 @_zone_option
+@account_option
+@project_options
 @debug_option
 @json_option
 @pass_app
@@ -96,6 +98,8 @@ def _validated(raw: dict[str, Any]) -> Any:
 @click.option("--comment", help="Record comment.")
 @click.option("--tag", "tags", multiple=True, metavar="NAME:VALUE", help="Record tag (repeatable).")
 @_zone_option
+@account_option
+@project_options
 @debug_option
 @json_option
 @pass_app
@@ -138,6 +142,8 @@ def dns_set(app: AppContext, rtype: str, name: str, content: str, ttl: int | Non
 @click.option("--id", "record_id", metavar="ID", help="Only the record with this id.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @_zone_option
+@account_option
+@project_options
 @debug_option
 @json_option
 @pass_app

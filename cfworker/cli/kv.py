@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from cfworker.cli import cli, debug_option, json_option, pass_app, project_options
+from cfworker.cli import account_option, cli, debug_option, json_option, pass_app, project_options
 from cfworker.cli.context import AppContext
 from cfworker.errors import UserError
 
@@ -85,6 +85,7 @@ def _resolve_namespace(app: AppContext, namespace_id: str | None, binding: str |
 
 
 @namespace.command("list")
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -106,6 +107,7 @@ def namespace_list(app: AppContext) -> None:
 
 @namespace.command("create")
 @click.argument("title")
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -133,6 +135,7 @@ def namespace_create(app: AppContext, title: str) -> None:
 @_namespace_options
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -162,6 +165,7 @@ def namespace_delete(app: AppContext, namespace_id: str | None, binding: str | N
 @click.option("--metadata", metavar="JSON", help="JSON metadata stored with the key.")
 @_namespace_options
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -198,6 +202,7 @@ def key_put(app: AppContext, name: str, value: str | None, path: Path | None, tt
 @click.argument("name")
 @_namespace_options
 @project_options
+@account_option
 @debug_option
 @pass_app
 def key_get(app: AppContext, name: str, namespace_id: str | None, binding: str | None) -> None:
@@ -216,6 +221,7 @@ def key_get(app: AppContext, name: str, namespace_id: str | None, binding: str |
 @click.option("--prefix", help="Only keys starting with this prefix.")
 @_namespace_options
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -237,6 +243,7 @@ def key_list(app: AppContext, prefix: str | None, namespace_id: str | None, bind
 @click.argument("name")
 @_namespace_options
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -295,6 +302,7 @@ def parse_bulk_file(path: Path) -> list[dict[str, Any]]:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @_namespace_options
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app

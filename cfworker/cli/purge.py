@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from cfworker.cli import cli, debug_option, json_option, pass_app, project_options
+from cfworker.cli import account_option, cli, debug_option, json_option, pass_app, project_options
 from cfworker.cli.context import AppContext
 from cfworker.errors import UserError
 
@@ -28,6 +28,7 @@ from cfworker.errors import UserError
               help="Zone name. [default: the zone of each item's host, or the account's only zone]")
 @click.option("--yes", "-y", is_flag=True, help="Purge everything without asking.")
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from cfworker.cli import cli, debug_option, json_option, pass_app, project_options
+from cfworker.cli import account_option, cli, debug_option, json_option, pass_app, project_options
 from cfworker.cli.context import AppContext
 from cfworker.errors import UserError
 from cfworker.redact import REDACTOR
@@ -90,6 +90,7 @@ def _valid_name(name: str, where: str = "") -> str:
 @click.argument("name")
 @_name_option
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -112,6 +113,7 @@ def secret_put(app: AppContext, name: str, script_name: str | None) -> None:
 @secret.command("list")
 @_name_option
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -138,6 +140,7 @@ def secret_list(app: AppContext, script_name: str | None) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @_name_option
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -206,6 +209,7 @@ def parse_secrets_file(file: Path, display: str | None = None) -> dict[str, str]
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @_name_option
 @project_options
+@account_option
 @debug_option
 @json_option
 @pass_app
@@ -217,19 +221,24 @@ def secret_bulk(app: AppContext, file: Path, script_name: str | None) -> None:
     secrets = parse_secrets_file(app.path(file), display=str(file))
     client, account_id, script, project = _target(app, script_name)
     done: list[str] = []
+    names = list(secrets)
+    size = api.BULK_SECRETS_PER_REQUEST
     with client:
         _ensure_worker(app, client, account_id, script, project)
-        for name, value in secrets.items():
+        # One request (one new version) per 100 secrets, not one version per secret.
+        for start in range(0, len(names), size):
+            chunk = names[start:start + size]
             try:
-                api.put_secret(client, account_id, script, name, value)
+                api.patch_secrets(client, account_id, script, {n: secrets[n] for n in chunk})
             except RemoteError as exc:
                 if not done:
                     raise
                 raise PartialFailure(
-                    f"set {len(done)} of {len(secrets)} secrets, then failed on {name}: {exc.message}",
+                    f"set {len(done)} of {len(secrets)} secrets, then the request for {chunk[0]}... failed: "
+                    f"{exc.message}",
                     hint=f"rerun `cfworker secret bulk {file}`; setting a secret again is harmless",
                 ) from None
-            done.append(name)
+            done += chunk
     if app.json_mode:
         app.ui.emit_json({"worker": script, "secrets": done})
     else:

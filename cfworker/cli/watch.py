@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cfworker.cli import cli, debug_option, pass_app, project_options
+from cfworker.cli import account_option, cli, debug_option, pass_app, project_options
 from cfworker.cli.context import AppContext
 from cfworker.errors import BundleError, UserError
 
@@ -40,11 +40,12 @@ def watch_flags(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed((
         click.option("--yes", "-y", is_flag=True, help="Apply destructive steps without asking."),
         click.option("--take-over-routes", is_flag=True, help="Move routes another Worker owns to this one."),
+        click.option("--override-dns", is_flag=True,
+                     help="Let a custom domain replace DNS records its hostname already has."),
         click.option("--force", "force_upload", is_flag=True, help="Upload on every rebuild, even when unchanged."),
         click.option("--no-config-write", "no_config_write", is_flag=True,
                      help="Do not write KV namespace ids back into worker.toml."),
         click.option("--no-hooks", "no_hooks", is_flag=True, help="Do not run DNS and cache-purge hooks after deploys."),
-        click.option("--account-id", metavar="ID", help="Account to deploy to. [env var: CLOUDFLARE_ACCOUNT_ID]"),
         click.option("--outdir", type=click.Path(file_okay=False), metavar="DIR",
                      help="Where to write the bundle. [default: dist/]"),
     )):
@@ -54,11 +55,12 @@ def watch_flags(f: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command()
 @watch_flags
+@account_option
 @project_options
 @debug_option
 @pass_app
-def watch(app: AppContext, yes: bool, take_over_routes: bool, force_upload: bool, no_config_write: bool,
-          no_hooks: bool, account_id: str | None, outdir: str | None) -> int:
+def watch(app: AppContext, yes: bool, take_over_routes: bool, override_dns: bool, force_upload: bool,
+          no_config_write: bool, no_hooks: bool, outdir: str | None) -> int:
     """Deploy, then redeploy on every save (the same as `cfworker deploy --watch`).
 
     Watches the entry's folder, imported files, worker.toml and [build] watch_dir. A source
@@ -66,13 +68,13 @@ def watch(app: AppContext, yes: bool, take_over_routes: bool, force_upload: bool
     change replans everything. Errors are printed and the last good deployment stays live.
     Ctrl-C or SIGTERM stops (exit 0); a second one abandons a deploy in flight (exit 130).
     """
-    return run_watch_command(app, yes=yes, take_over_routes=take_over_routes, force_upload=force_upload,
-                             no_config_write=no_config_write, no_hooks=no_hooks, account_id=account_id,
-                             outdir=outdir)
+    return run_watch_command(app, yes=yes, take_over_routes=take_over_routes, override_dns=override_dns,
+                             force_upload=force_upload, no_config_write=no_config_write, no_hooks=no_hooks,
+                             account_id=app.account_id_flag, outdir=outdir)
 
 
 def run_watch_command(app: AppContext, *, yes: bool = False, take_over_routes: bool = False,
-                      force_upload: bool = False, no_config_write: bool = False, no_hooks: bool = False,
+                      override_dns: bool = False, force_upload: bool = False, no_config_write: bool = False, no_hooks: bool = False,
                       account_id: str | None = None, outdir: str | None = None) -> int:
     """Run a watch session for `cfworker watch` and `cfworker deploy --watch`."""
     from cfworker.config.loader import find_config
@@ -87,7 +89,8 @@ def run_watch_command(app: AppContext, *, yes: bool = False, take_over_routes: b
     settings = app.settings(account_id_flag=account_id, require_credentials=True)
     for warning in settings.warnings:
         app.ui.warn(warning)
-    options = deploy_options(yes=yes, take_over_routes=take_over_routes, force_upload=force_upload,
+    options = deploy_options(yes=yes, take_over_routes=take_over_routes, override_dns=override_dns,
+                             force_upload=force_upload,
                              write_config=not no_config_write, interactive=app.is_interactive, no_hooks=no_hooks)
     pipeline = CliPipeline(app, config, options=options, account_id_flag=account_id, outdir=outdir,
                            stop=watch_options.stop)

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
-
-from cfworker.cli import cli, debug_option, json_option, pass_app
+from cfworker.cli import account_option, cli, debug_option, json_option, pass_app, project_options
 from cfworker.cli.context import AppContext
 
 
 @cli.command()
-@click.option("--account-id", metavar="ID", help="Account to report as in use. [env var: CLOUDFLARE_ACCOUNT_ID]")
+@account_option
+@project_options
 @debug_option
 @json_option
 @pass_app
-def whoami(app: AppContext, account_id: str | None) -> None:
+def whoami(app: AppContext) -> None:
     """Verify the credentials and list the accounts they can use."""
     from cfworker.api import accounts as api
     from cfworker.api.errors import CloudflareAPIError
 
-    settings = app.settings(account_id_flag=account_id)
+    settings = app.settings()
     for warning in settings.warnings:
         app.ui.warn(warning)
     credentials = settings.require_credentials()
     report: dict[str, Any] = {"auth": {"kind": credentials.kind, "source": credentials.source}}
     with app.make_client(settings) as client:
         if credentials.kind == "token":
-            status = api.verify_token(client)
+            status = _verify(client, settings, report)
             report["auth"]["status"] = status.status
             report["auth"]["token_id"] = status.id
             if status.expires_on:
@@ -64,7 +63,12 @@ def whoami(app: AppContext, account_id: str | None) -> None:
         return
     ui = app.ui
     auth = report["auth"]
-    what = "API token" if credentials.kind == "token" else f"global API key of {auth['email']}"
+    if credentials.kind != "token":
+        what = f"global API key of {auth['email']}"
+    elif auth.get("owner") == "account":
+        what = f"account-owned API token (account {auth['account_id']})"
+    else:
+        what = "API token"
     ui.success(f"Authenticated with the {what} from {credentials.source} (status: {auth['status']})")
     if accounts_error is not None:
         ui.warn(f"could not list accounts: {accounts_error.message}")
@@ -81,3 +85,33 @@ def whoami(app: AppContext, account_id: str | None) -> None:
         ui.info(f"Account in use: {report['account_id']['value']} ({report['account_id']['source']})")
     elif len(accounts) > 1:
         ui.info("Account in use: none chosen; set CLOUDFLARE_ACCOUNT_ID or account_id in worker.toml")
+
+
+def _verify(client: Any, settings: Any, report: dict[str, Any]) -> Any:
+    """The token's status: a user token from /user/tokens/verify, else (its code 1000) an account one."""
+    from cfworker.api import accounts as api
+    from cfworker.api.errors import CloudflareAPIError
+
+    try:
+        status = api.verify_token(client)
+        report["auth"]["owner"] = "user"
+        return status
+    except CloudflareAPIError as exc:
+        if not exc.has_code(api.ACCOUNT_TOKEN_HINT):
+            raise
+        refused = exc
+    candidates = [settings.account_id.value] if settings.account_id is not None else []
+    if not candidates:
+        try:
+            candidates = [a.id for a in api.list_accounts(client)]
+        except CloudflareAPIError:
+            raise refused from None
+    for account_id in candidates[:5]:
+        try:
+            status = api.verify_account_token(client, account_id)
+        except CloudflareAPIError:
+            continue
+        report["auth"]["owner"] = "account"
+        report["auth"]["account_id"] = account_id
+        return status
+    raise refused

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cfworker.cli import cli, debug_option, json_option, pass_app
+from cfworker.cli import account_option, cli, debug_option, json_option, pass_app, project_options
 from cfworker.cli.context import AppContext
 
 
@@ -12,6 +12,8 @@ def zones() -> None:
 
 
 @zones.command("list")
+@account_option
+@project_options
 @debug_option
 @json_option
 @pass_app

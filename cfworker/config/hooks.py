@@ -4,7 +4,11 @@ DNS records follow the Cloudflare API's rules: A content is IPv4, AAAA is IPv6, 
 (automatic) or 60-86400, `proxied` exists only for A/AAAA/CNAME and `priority` only (and
 always) for MX. A purge is either `everything = true` or lists of files/tags/hosts/
 prefixes; file URLs may use the `{routes}` and `{host}` placeholders the planner expands.
-`dns_batch_size` bounds the records per DNS batch request.
+Comments are one line; tags are `name:value` with a name of letters, digits, `-` and `_`
+(at most 32) and a value of at most 100 characters (Cloudflare's DNS record-attributes
+page). How long a comment and how many tags a record may have depends on the zone's plan,
+which only the deploy knows: deploy.dns checks that. `dns_batch_size` lowers the records per
+DNS batch request below the zone plan's limit.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ PROXIABLE = ("A", "AAAA", "CNAME")
 _HOSTNAME = re.compile(r"(?=.{1,253}$)(\*\.)?([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)*"
                        r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.?")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/ (research notes §1.1)
+_TAG_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
+TAG_VALUE_LIMIT = 100
 PLACEHOLDERS = ("routes", "host")
 
 
@@ -57,12 +64,9 @@ def check_dns(d: Diagnostics, path: str, value: Any) -> tuple[DnsRecordSpec, ...
 
 
 def check_dns_batch_size(d: Diagnostics, path: str, value: Any) -> int | None:
-    """dns_batch_size: records per DNS batch request, 1-3500 (over 200 needs a paid zone plan)."""
-    size = expect_int(d, path, value, low=1, high=3500, hint="use 200 (Free zones) or up to 3500 (paid plans)")
-    if size is not None and size > 200:
-        d.warn(path, f"{size} records per batch needs a Pro, Business or Enterprise zone (Free allows 200)",
-               "use dns_batch_size = 200 or less unless every zone of the [[dns]] records is on a paid plan")
-    return size
+    """dns_batch_size: at most this many records per DNS batch request (the zone plan's limit applies too)."""
+    return expect_int(d, path, value, low=1, high=3500,
+                      hint="remove it to use each zone plan's limit (200 Free, 3,500 paid), or set a lower cap")
 
 
 def _record(d: Diagnostics, path: str, t: dict[str, Any]) -> DnsRecordSpec | None:
@@ -83,11 +87,32 @@ def _record(d: Diagnostics, path: str, t: dict[str, Any]) -> DnsRecordSpec | Non
     elif _only_for(d, t, path, "priority", rtype, ("MX",)):
         priority = expect_int(d, key_path(path, "priority"), t["priority"], low=0, high=65535)
     comment = expect_str(d, key_path(path, "comment"), t["comment"], allow_empty=True) if "comment" in t else None
-    tags = expect_str_list(d, key_path(path, "tags"), t["tags"], hint='write tags = ["name:value"]') if "tags" in t else ()
+    if comment is not None and ("\n" in comment or "\r" in comment):
+        d.error(key_path(path, "comment"), "spans several lines; a DNS record comment is one line", "join the lines")
+    tags = _tags(d, key_path(path, "tags"), t["tags"]) if "tags" in t else ()
     zone = expect_str(d, key_path(path, "zone"), t["zone"], hint='write zone = "example.com"') if "zone" in t else None
     if len(d.errors) > errors_before or rtype is None or name is None or content is None or tags is None:
         return None
     return DnsRecordSpec(rtype, name, content, ttl or 1, proxied, priority, comment, tags, zone)
+
+
+def _tags(d: Diagnostics, path: str, value: Any) -> tuple[str, ...] | None:
+    """DNS record tags: `name:value`, name letters/digits/-/_ up to 32, value up to 100 characters."""
+    tags = expect_str_list(d, path, value, hint='write tags = ["name:value"]')
+    if tags is None:
+        return None
+    ok = True
+    for i, tag in enumerate(tags):
+        name, _, tag_value = tag.partition(":")
+        if not _TAG_NAME.fullmatch(name):
+            d.error(index_path(path, i), f"tag name {describe(name)} is not 1-32 letters, digits, '-' or '_'",
+                    'write tags as "name:value", e.g. "owner:web-team"')
+            ok = False
+        elif len(tag_value) > TAG_VALUE_LIMIT:
+            d.error(index_path(path, i), f"the value of tag {name!r} has {len(tag_value)} characters; "
+                    f"at most {TAG_VALUE_LIMIT} are allowed", "shorten it")
+            ok = False
+    return tags if ok else None
 
 
 def _dns_name(d: Diagnostics, path: str, value: Any) -> str | None:

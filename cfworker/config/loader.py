@@ -61,6 +61,42 @@ def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
     return project, diagnostics.render_warnings()
 
 
+def config_account_id(config_path: Path | None, *, env: str | None, cwd: Path) -> tuple[str | None, Path | None]:
+    """(account_id, file) from worker.toml for commands that need no project (kv, zones, dns, ...).
+
+    The same file `load_project` would read (the --config path, else the nearest one); the
+    account of [env.NAME] when it sets one, else the top level's. No file: (None, None).
+    A file that cannot be read or parsed, or an invalid account_id, is a ConfigError: the
+    account must never silently fall through to another source.
+    """
+    from cfworker.config.diagnostics import Diagnostics
+    from cfworker.config.locate import LineIndex
+    from cfworker.config.sections import check_account_id
+
+    cwd = Path(os.path.abspath(cwd))
+    if config_path is None:
+        try:
+            path = find_config(cwd)
+        except ConfigError:
+            return None, None
+    else:
+        path = Path(os.path.normpath(cwd / config_path))
+    shown = display_path(path, cwd)
+    text = read_config_text(path, shown)
+    raw = parse_toml(text, shown)
+    layer, prefix = raw, ""
+    envs = raw.get("env")
+    if env is not None and isinstance(envs, dict) and isinstance(envs.get(env), dict) and "account_id" in envs[env]:
+        layer, prefix = envs[env], f"env.{env}."
+    if "account_id" not in layer:
+        return None, path
+    d = Diagnostics(shown, line_of=LineIndex(text).line_of)
+    value = check_account_id(d, prefix + "account_id", layer["account_id"])
+    if d.has_errors():
+        raise d.to_error()
+    return value, path
+
+
 def display_path(path: Path, cwd: Path) -> str:
     """How messages name the file: relative to cwd when it is inside cwd, else absolute."""
     try:

@@ -182,7 +182,7 @@ class Project:
     secrets: tuple[str, ...] = ()  # names that must exist on the script before deploy
     build: BuildSpec = field(default_factory=BuildSpec)
     dns: tuple[DnsRecordSpec, ...] | None = None  # None: DNS left alone; (): delete records cfworker created
-    dns_batch_size: int = 200  # records per DNS batch request (Free zones allow 200, paid plans 3,500)
+    dns_batch_size: int | None = None  # cap on records per DNS batch (None: the zone plan's 200 / 3,500)
     purge: PurgeSpec | None = None
     keep_vars: bool = False  # keep vars set in the dashboard (keep_bindings plain_text/json)
     logpush: bool | None = None

@@ -71,8 +71,10 @@ TOP = Table("top", {**_LAYER_KEYS, "keep_vars": None, "env": Envs()})
 ENV = Table("env", dict(_LAYER_KEYS))
 
 # Bindings and other keys an [env.NAME] does not inherit (wrangler warns when only the top level has them).
+# The hooks act outside the Worker (DNS records, cache purges), so they belong to the table they are
+# written in, or a staging deploy would act on production (real-api-quirks #12, api-notes §7.2).
 NOT_INHERITED = ("vars", "kv_namespaces", "r2_buckets", "d1_databases", "services", "durable_objects",
-                 "queues", "analytics_engine_datasets", "secrets", "define")
+                 "queues", "analytics_engine_datasets", "secrets", "define", "dns", "purge")
 # Wrangler's top-level spellings of [build] keys: key at the top level -> key in [build].
 BUILD_ALIASES = {"minify": "minify", "define": "define", "rules": "rules", "keep_names": "keep_names",
                  "upload_source_maps": "sourcemap"}

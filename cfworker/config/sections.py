@@ -226,3 +226,33 @@ def check_usage_model(d: Diagnostics, path: str, value: Any) -> str | None:
     """standard, bundled or unbound."""
     return expect_one_of(d, path, value, ("standard", "bundled", "unbound"))
 
+
+
+# Script tags: at most 8 per script, none with ',' or '&' (Workers for Platforms tags docs,
+# real-api-quirks #5). cfworker writes no tags of its own; tags set elsewhere count too and
+# are checked against the live script at deploy time.
+MAX_SCRIPT_TAGS = 8
+_TAG_FORBIDDEN = (",", "&")
+
+
+def check_tags(d: Diagnostics, path: str, value: Any) -> tuple[str, ...] | None:
+    """tags: a list of strings, 8 at most, no ',' or '&', no duplicates."""
+    tags = expect_str_list(d, path, value, hint='write tags = ["team:web"]')
+    if tags is None:
+        return None
+    ok = True
+    for i, tag in enumerate(tags):
+        if not tag.strip():
+            d.error(index_path(path, i), "is empty", "remove it")
+            ok = False
+        elif any(c in tag for c in _TAG_FORBIDDEN):
+            d.error(index_path(path, i), f"{describe(tag)} contains ',' or '&', which Cloudflare refuses in a tag",
+                    'use ":" or "=" to separate parts, e.g. "team:web"')
+            ok = False
+        elif tag in tags[:i]:
+            d.warn(index_path(path, i), f"{describe(tag)} is listed twice", "remove the duplicate")
+    if len(set(tags)) > MAX_SCRIPT_TAGS:
+        d.error(path, f"has {len(set(tags))} tags; a Worker can carry at most {MAX_SCRIPT_TAGS}, and tags set in the "
+                "dashboard or by other tools count too", f"keep at most {MAX_SCRIPT_TAGS}")
+        ok = False
+    return tuple(dict.fromkeys(tags)) if ok else None

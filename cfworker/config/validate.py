@@ -3,7 +3,9 @@
 Credentials are refused and dropped, keys are checked in every environment, then the top
 level and the selected env are validated as two layers and merged by wrangler's rules
 (api-notes §7.2): inheritable keys fall back to the top, `name` becomes `<name>-<env>`,
-vars/bindings/secrets/define are not inherited (with a warning), routes/triggers/hooks are.
+vars/bindings/secrets/define are not inherited (with a warning), and neither are the hooks
+([[dns]], [purge], dns_batch_size: they act outside the Worker, so a staging deploy must not
+touch production's records or cache); routes and triggers are.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ def _layer(d: Diagnostics, raw: dict[str, Any], prefix: str, root: Path, today: 
     if "usage_model" in raw:
         layer.usage_model = s.check_usage_model(d, p("usage_model"), raw["usage_model"])
     if "tags" in raw:
-        layer.tags = expect_str_list(d, p("tags"), raw["tags"], hint='write tags = ["team:web"]')
+        layer.tags = s.check_tags(d, p("tags"), raw["tags"])
     return layer
 
 
@@ -165,8 +167,8 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
         compatibility_date=compatibility_date, env=env_name,
         compatibility_flags=inherit("compatibility_flags") or (), account_id=inherit("account_id"),
         workers_dev=inherit("workers_dev"), preview_urls=inherit("preview_urls"), routes=inherit("routes") or (),
-        crons=inherit("crons"), build=build, dns=inherit("dns"), purge=inherit("purge"),
-        dns_batch_size=inherit("dns_batch_size") or 200,
+        crons=inherit("crons"), build=build, dns=selected.dns, purge=selected.purge,
+        dns_batch_size=selected.dns_batch_size,
         keep_vars=bool(top.keep_vars), logpush=inherit("logpush"), observability=inherit("observability"),
         placement=inherit("placement"), usage_model=inherit("usage_model"), tags=inherit("tags") or (),
         **{key: value or () for key, value in selected.bindings.items()},
@@ -190,7 +192,11 @@ def _name(d: Diagnostics, top: _Layer, env: _Layer | None, env_name: str | None)
 def _warn_not_inherited(d: Diagnostics, top: _Layer, env: _Layer) -> None:
     """Wrangler's notInheritable warnings, plus custom domains an env would take over."""
     for key in NOT_INHERITED:
-        if key != "define" and key in top.raw and key not in env.raw:
+        if key in ("dns", "purge") and key in top.raw and key not in env.raw:
+            d.warn(env.prefix, f"`{key}` is set at the top level but not in [{env.prefix}]; post-deploy hooks are "
+                   "not inherited, so deploying this environment never touches the top level's "
+                   f"{'DNS records' if key == 'dns' else 'cache'}", f"add {key} to [{env.prefix}] if it needs its own")
+        elif key != "define" and key in top.raw and key not in env.raw:
             d.warn(env.prefix, f"`{key}` is set at the top level but not in [{env.prefix}]; it is not inherited, "
                    "so this environment has none", f"add {key} to [{env.prefix}]; an empty one silences this")
     inherits_routes = "route" not in env.raw and "routes" not in env.raw

@@ -41,6 +41,7 @@ class DeployOptions:
     dry_run: bool = False
     yes: bool = False
     take_over_routes: bool = False
+    override_dns: bool = False  # --override-dns: a custom domain may replace its hostname's DNS records
     force_upload: bool = False
     write_config: bool = True
     interactive: bool = False
@@ -124,8 +125,8 @@ def run_deploy(
     if callable(bundle):
         bundle = bundle()
     plan = plan_deploy(project, bundle, snapshot,
-                       PlanOptions(take_over_routes=options.take_over_routes, force_upload=options.force_upload,
-                                   hooks=hooks))
+                       PlanOptions(take_over_routes=options.take_over_routes, override_dns=options.override_dns,
+                                   force_upload=options.force_upload, hooks=hooks))
     ui.lines(render_plan(plan))
     outcome = DeployOutcome(plan=plan, timings=timings)
 

@@ -8,7 +8,10 @@ Per wanted record: the owned record with the same type, name and content is upda
 another field differs; else an owned record of the same type and name left over is
 updated to the new content; else the record is created. Owned records left over are
 deleted (destructive). Up to BATCH_THRESHOLD changes in a zone are single requests; more
-go into `dns_batch_size` chunks of the batch endpoint (deletes, patches, posts).
+go into chunks of the batch endpoint (deletes, patches, posts) as large as the zone's plan
+allows (200 on Free, 3,500 on paid plans), or `dns_batch_size` when that is lower. A comment
+(with the marker) or tags beyond what the zone's plan allows are a Blocker naming the key:
+a batch is all or nothing, so one refused record would fail every change with it.
 Zones: `zone` names it; else the longest account zone the name ends with; else (a
 relative name such as `www` or `@`) the zone of the Worker's routes when there is one.
 """
@@ -37,7 +40,30 @@ from cfworker.errors import UserError
 
 BATCH_THRESHOLD = 3  # more changes than this in one zone go through the batch endpoint
 UNKNOWN_ZONE = "?"
-FREE_COMMENT_LIMIT = 100  # characters in a record comment on Free zones (500 on paid plans)
+
+
+@dataclass(frozen=True, slots=True)
+class DnsPlanLimits:
+    """What a zone's plan allows DNS records and batches (research notes §1)."""
+
+    comment_chars: int
+    tags_per_record: int
+    batch_records: int
+
+
+# Record attributes: developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/
+# Batches: developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/
+FREE_LIMITS = DnsPlanLimits(comment_chars=100, tags_per_record=0, batch_records=200)
+PAID_LIMITS = DnsPlanLimits(comment_chars=500, tags_per_record=20, batch_records=3500)
+
+
+def plan_limits(zone: Zone) -> DnsPlanLimits:
+    """The limits of a zone's plan; an unknown plan is treated as Free (the less forgiving)."""
+    return FREE_LIMITS if zone.plan in (None, "", "free") else PAID_LIMITS
+
+
+def _plan_name(zone: Zone) -> str:
+    return (zone.plan or "free").capitalize()
 
 
 def owner_marker(script: str) -> str:
@@ -140,14 +166,26 @@ def resolve_records(project: Project, zones: Sequence[Zone]) -> tuple[list[Wante
             routes = "the Worker's routes are in several zones" if len(default) > 1 else "no account zone matches it"
             blockers.append(Blocker(f"{where}: which zone? {routes}",
                                     'set zone = "example.com" on the record, or write the name fully qualified'))
-        elif len(comment := managed_comment(spec.comment, project.name)) > FREE_COMMENT_LIMIT \
-                and zone.plan in (None, "free"):
-            blockers.append(Blocker(f"{where}: the comment with cfworker's ownership marker is {len(comment)} "
-                                    f"characters; zone {zone.name} (Free) allows {FREE_COMMENT_LIMIT}",
-                                    "shorten dns.comment"))
+        elif problem := _over_plan(spec, zone, project.name, f"dns[{i}]"):
+            blockers.append(problem)
         else:
             wanted.append(WantedRecord(zone, desired_record(spec, zone.name, project.name), f"dns[{i}]"))
     return wanted, blockers
+
+
+def _over_plan(spec: DnsRecordSpec, zone: Zone, script: str, key: str) -> Blocker | None:
+    """A Blocker when the record's comment or tags exceed what the zone's plan allows."""
+    limits, plan = plan_limits(zone), _plan_name(zone)
+    comment = managed_comment(spec.comment, script)
+    if len(comment) > limits.comment_chars:
+        return Blocker(f"{key}.comment: with cfworker's ownership marker the comment has {len(comment)} characters; "
+                       f"zone {zone.name} ({plan} plan) allows {limits.comment_chars}",
+                       f"shorten {key}.comment to {limits.comment_chars - len(owner_marker(script)) - 1} characters")
+    if len(spec.tags) > limits.tags_per_record:
+        allowed = "no record tags" if not limits.tags_per_record else f"{limits.tags_per_record} tags per record"
+        return Blocker(f"{key}.tags: {len(spec.tags)} tag(s), but zone {zone.name} ({plan} plan) allows {allowed}",
+                       f"remove {key}.tags" if not limits.tags_per_record else f"keep at most {limits.tags_per_record}")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +360,9 @@ def plan_dns(project: Project, zones: Sequence[Zone], records: dict[str, tuple[D
     conflicts: list[Conflict] = []
     for zone_id in sorted(zone_by_id):
         diff = diff_zone(by_zone.get(zone_id, ()), records.get(zone_id, ()), project.name)
-        steps += zone_steps(zone_by_id[zone_id], diff, project.dns_batch_size)
+        zone = zone_by_id[zone_id]
+        size = min(plan_limits(zone).batch_records, project.dns_batch_size or plan_limits(zone).batch_records)
+        steps += zone_steps(zone, diff, size)
         notes += diff.notes
         conflicts += diff.conflicts
     return DnsPlan(tuple(steps), tuple(notes), tuple(conflicts))

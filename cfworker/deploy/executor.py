@@ -34,10 +34,12 @@ from cfworker.deploy.plan import (
     CreateRoute,
     DeleteDnsRecord,
     DeleteRoute,
+    DeployVersion,
     DetachDomain,
     Plan,
     PurgeCache,
     PutSchedules,
+    SetScriptSettings,
     SetWorkersDev,
     Step,
     UpdateDnsRecord,
@@ -45,7 +47,7 @@ from cfworker.deploy.plan import (
     UploadScript,
 )
 from cfworker.errors import CfWorkerError
-from cfworker.upload import build_upload_form
+from cfworker.upload import build_upload_form, hash_annotation
 
 Status = Literal["applied", "failed", "skipped", "interrupted"]
 # "Already exists" answers of create calls: 10014 KV title, 10020 route pattern,
@@ -145,14 +147,28 @@ class Executor:
                     ids.update({b: str(so_far.output_of(ref.step_key)[ref.field]) for b, ref in refs})
                     form = build_upload_form(self.project, self.bundle, ids)
                 started = time.perf_counter()
-                up = workers_api.upload_script(c, acct, script, form.parts)
-                return {"etag": up.etag, "id": up.id, "deployment_id": up.deployment_id,
-                        "startup_time_ms": up.startup_time_ms, "content_hash": form.content_hash,
+                # A new Worker is created by the PUT (which also deploys it); an existing one gets a new
+                # version that the DeployVersion step after this one puts live (api-notes §1.3).
+                if step.is_new:
+                    up = workers_api.upload_script(c, acct, script, form.parts)
+                else:
+                    up = workers_api.upload_version(c, acct, script, form.parts)
+                return {"etag": up.etag, "version_id": up.version_id, "startup_time_ms": up.startup_time_ms,
+                        "content_hash": form.content_hash,
                         "upload_ms": round((time.perf_counter() - started) * 1000, 1),
                         "bytes": sum(len(p[1][1]) for p in form.parts[1:])}
-            case SetWorkersDev(script=script, enabled=enabled):
-                workers_api.set_subdomain(c, acct, script, enabled=enabled)
-                return {"enabled": enabled}
+            case DeployVersion(script=script, upload_key=upload_key):
+                uploaded = so_far.output_of(upload_key)
+                version_id, message = str(uploaded["version_id"]), hash_annotation(str(uploaded["content_hash"]))
+                return {"id": workers_api.create_deployment(c, acct, script, version_id, message=message),
+                        "version_id": version_id, "message": message}
+            case SetWorkersDev(script=script, enabled=enabled, previews=previews):
+                workers_api.set_subdomain(c, acct, script, enabled=enabled, previews_enabled=previews)
+                return {"enabled": enabled, **({"previews_enabled": previews} if previews is not None else {})}
+            case SetScriptSettings(script=script, changes=changes):
+                body = {name: list(value) if name == "tags" else value for name, value in changes}
+                workers_api.patch_script_settings(c, acct, script, body)
+                return {"changed": sorted(body)}
             case PutSchedules(script=script, crons=crons):
                 workers_api.put_schedules(c, acct, script, crons)
                 return {"crons": list(crons)}
@@ -165,7 +181,9 @@ class Executor:
                 routes_api.delete_route(c, zone_id, route_id)
                 return None
             case AttachDomain(hostname=host, zone_id=zone_id, script=script):
-                domain = domains_api.attach_domain(c, acct, hostname=host, service=script, zone_id=zone_id)
+                domain = domains_api.attach_domain(c, acct, hostname=host, service=script, zone_id=zone_id,
+                                                   override_origin=step.previous_service is not None,
+                                                   override_dns=step.override_dns)
                 return {"id": domain.id}
             case DetachDomain(domain_id=domain_id):
                 domains_api.detach_domain(c, acct, domain_id)

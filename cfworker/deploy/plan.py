@@ -54,7 +54,7 @@ class UploadScript:
     form: UploadForm
     kv_refs: tuple[tuple[str, Ref], ...] = ()  # binding -> id of a namespace created in this run
     kv_ids: tuple[tuple[str, str], ...] = ()  # binding -> id known at plan time (found, reused)
-    is_new: bool = False
+    is_new: bool = False  # created with PUT, which deploys at once; else a version, deployed by DeployVersion
     phase: Phase = "script"
     destructive: bool = False
 
@@ -71,10 +71,43 @@ class UploadScript:
 
 
 @dataclass(frozen=True, slots=True)
+class DeployVersion:
+    """Send 100 % of traffic to the version the upload made, in a deployment annotated with the
+    upload's content hash (`workers/message`): the mark by which the next deploy knows what is live.
+    The hash is taken from the upload's output: with a KV namespace created in the same run the
+    final form (and hash) is only known then."""
+
+    script: str
+    upload_key: str = "script"  # the UploadScript whose version_id and content_hash this deploys
+    ends_split: int = 0  # versions of a gradual deployment this replaces
+    phase: Phase = "script"
+
+    @property
+    def destructive(self) -> bool:
+        return self.ends_split > 1
+
+    @property
+    def key(self) -> str:
+        return "deployment"
+
+    def describe(self) -> str:
+        ends = f", ending the gradual deployment of {self.ends_split} versions" if self.ends_split > 1 else ""
+        return f"deploy the new version to 100 %{ends}, marked with its content hash"
+
+
+def _onoff(value: bool | None) -> str:
+    return {True: "on", False: "off", None: "unset"}[value]
+
+
+@dataclass(frozen=True, slots=True)
 class SetWorkersDev:
+    """The workers.dev switch and, when worker.toml sets preview_urls, the preview URLs with it."""
+
     script: str
     enabled: bool
     previous: bool | None
+    previews: bool | None = None  # None: preview_urls not configured, left to the server
+    previous_previews: bool | None = None
     phase: Phase = "script"
 
     @property
@@ -87,8 +120,40 @@ class SetWorkersDev:
         return "workers_dev"
 
     def describe(self) -> str:
-        was = {True: "on", False: "off", None: "unset"}[self.previous]
-        return f"workers.dev: {was} -> {'on' if self.enabled else 'off'}"
+        text = f"workers.dev: {_onoff(self.previous)} -> {_onoff(self.enabled)}"
+        if self.previews is not None:
+            text += f", preview URLs: {_onoff(self.previous_previews)} -> {_onoff(self.previews)}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class SetScriptSettings:
+    """Change non-versioned settings (tags, logpush, observability) in one PATCH of script-settings."""
+
+    script: str
+    changes: tuple[tuple[str, Any], ...]  # (setting, new value), only those that differ
+    previous: tuple[tuple[str, Any], ...] = ()
+    phase: Phase = "script"
+    destructive: bool = False
+
+    @property
+    def key(self) -> str:
+        return "script_settings"
+
+    def describe(self) -> str:
+        before = dict(self.previous)
+        parts = []
+        for name, value in self.changes:
+            old = before.get(name)
+            if name == "tags":
+                added = [t for t in value if t not in (old or ())]
+                removed = [t for t in old or () if t not in value]
+                parts.append("tags " + ", ".join(([f"+{added}"] if added else []) + ([f"-{removed}"] if removed else [])))
+            elif name == "logpush":
+                parts.append(f"logpush {_onoff(old)} -> {_onoff(value)}")
+            else:
+                parts.append(f"{name} {value}")
+        return f"script settings: {'; '.join(parts)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,16 +236,21 @@ class DeleteRoute:
 
 @dataclass(frozen=True, slots=True)
 class AttachDomain:
+    """Attach a hostname: taken from another Worker with --take-over-routes (override_existing_origin),
+    replacing its own DNS records with --override-dns (override_existing_dns_record)."""
+
     hostname: str
     zone_id: str
     zone_name: str
     script: str
     previous_service: str | None = None
+    replaces_records: tuple[str, ...] = ()  # labels of the DNS records --override-dns replaces
+    override_dns: bool = False  # send override_existing_dns_record (only ever from --override-dns)
     phase: Phase = "routes"
 
     @property
     def destructive(self) -> bool:
-        return self.previous_service is not None
+        return self.previous_service is not None or self.override_dns
 
     @property
     def key(self) -> str:
@@ -188,8 +258,12 @@ class AttachDomain:
 
     def describe(self) -> str:
         if self.previous_service:
-            return f"move custom domain {self.hostname} from worker {self.previous_service!r}"
-        return f"attach custom domain {self.hostname} (zone {self.zone_name})"
+            text = f"move custom domain {self.hostname} from worker {self.previous_service!r}"
+        else:
+            text = f"attach custom domain {self.hostname} (zone {self.zone_name})"
+        if self.replaces_records:
+            text += f", replacing its DNS record(s) {', '.join(self.replaces_records)}"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,9 +424,9 @@ class PurgeCache:
 
 DnsStep = Union[CreateDnsRecord, UpdateDnsRecord, DeleteDnsRecord, ApplyDnsBatch]
 HookStep = Union[CreateDnsRecord, UpdateDnsRecord, DeleteDnsRecord, ApplyDnsBatch, PurgeCache]
-Step = Union[CreateKVNamespace, UploadScript, SetWorkersDev, PutSchedules, CreateRoute, UpdateRoute,
-             DeleteRoute, AttachDomain, DetachDomain, CreateDnsRecord, UpdateDnsRecord, DeleteDnsRecord,
-             ApplyDnsBatch, PurgeCache]
+Step = Union[CreateKVNamespace, UploadScript, DeployVersion, SetWorkersDev, SetScriptSettings, PutSchedules,
+             CreateRoute, UpdateRoute, DeleteRoute, AttachDomain, DetachDomain, CreateDnsRecord, UpdateDnsRecord,
+             DeleteDnsRecord, ApplyDnsBatch, PurgeCache]
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,9 +436,10 @@ class Conflict:
     subject: str
     owner: str
     fix: str
+    verb: str = "belongs to"
 
     def describe(self) -> str:
-        return f"{self.subject} belongs to {self.owner}"
+        return f"{self.subject} {self.verb} {self.owner}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,8 @@ def test_hello_deploys_with_exact_metadata_then_converges(example: Callable[[str
     assert meta["bindings"] == []
     assert meta["compatibility_date"] == "2025-06-01"
     assert meta["keep_bindings"] == ["secret_text", "secret_key"]
-    assert [t for t in meta["tags"] if t.startswith("cfworker-hash=")]
+    assert "tags" not in meta
+    assert script.deployments[-1].annotations["workers/message"].startswith("cfw:")
     assert b"/api/hello" in script.modules["index.js"].content
     assert script.subdomain_enabled is True
     assert "https://hello.acme.workers.dev" in r.out
@@ -75,7 +76,9 @@ def test_router_ts_vars_become_bindings_and_one_var_change_uploads_once(example,
     r = deploy(project, env)
     assert r.code == 0, r
     new_writes = fake_cf.writes()[len(before):]
-    assert [(w.method, w.path) for w in new_writes] == [("PUT", f"/accounts/{fake_cf.account_id}/workers/scripts/router-ts")]
+    script_path = f"/accounts/{fake_cf.account_id}/workers/scripts/router-ts"
+    assert [(w.method, w.path) for w in new_writes] == [("POST", f"{script_path}/versions"),
+                                                        ("POST", f"{script_path}/deployments")]
     updated = {b["name"]: b for b in fake_cf.scripts["router-ts"].metadata["bindings"]}
     assert updated[first["name"]] == {"type": "plain_text", "name": first["name"], "text": "changed value"}
     assert f"var {first['name']}: {first['text']!r} -> 'changed value'" in r.out
@@ -175,7 +178,7 @@ def test_json_output_parses_and_lists_results(example, env, fake_cf) -> None:
     assert r.code == 0, r
     doc = json.loads(r.out)
     assert doc["ok"] is True and doc["script"] == "hello"
-    assert [s["action"] for s in doc["plan"]] == ["UploadScript", "SetWorkersDev"]
+    assert [s["action"] for s in doc["plan"]] == ["UploadScript", "DeployVersion", "SetWorkersDev"]
     assert all(x["status"] == "applied" for x in doc["results"])
     assert doc["requests"] > 0 and doc["urls"] == ["https://hello.acme.workers.dev"]
 
@@ -202,7 +205,7 @@ def test_secrets_survive_redeploys(example, env, fake_cf) -> None:
     set_var(project, 'compatibility_date = "2025-06-01"', 'compatibility_date = "2025-06-01"\nsecrets = ["API_KEY"]')
     r = deploy(project, env, "--force")
     assert r.code == 0, r
-    assert fake_cf.count("PUT", "/accounts/*/workers/scripts/hello") >= 2
+    assert fake_cf.count("POST", "/accounts/*/workers/scripts/hello/versions") == 1
     assert "API_KEY" in fake_cf.scripts["hello"].secrets
     assert "s3cr3t-value" not in r.output
 

@@ -16,21 +16,18 @@ import re
 import shutil
 import signal
 import socket
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from cfworker.watcher import STEP_MS
 from tests.e2e.devserver import DevServer, dev_env
 
 pytestmark = pytest.mark.needs_esbuild
 
-# Save-to-new-response budget: the watcher's quiet gap, then ~150 ms for the event, the
-# rebuild, the restart and the request (the figure the watch bench holds `cfworker watch` to).
-SAVE_BUDGET_S = STEP_MS / 1000 + 0.150
+# A save must reach the response well within this bound. It is a hang detector, not a speed
+# target: bench/dev.py measures save -> response (about 80 ms); tests never assert timings.
+SAVE_DEADLINE_S = 10.0
 
 CASES: dict[str, list[tuple[str, int, str]]] = {
     "examples/hello": [
@@ -175,19 +172,16 @@ def test_bindings_kv_logs_errors_and_shutdown(features: Path, dev_cache: Path) -
         assert again.stop() == 0
 
 
-def test_saves_reload_within_budget_and_errors_keep_the_last_good_version(features: Path, dev_cache: Path) -> None:
-    """A save changes the response within the budget; build, start-up and config errors keep the old Worker."""
+def test_saves_reload_and_errors_keep_the_last_good_version(features: Path, dev_cache: Path) -> None:
+    """Each save changes the response; build, start-up and config errors keep the old Worker."""
     index = features / "src" / "index.js"
     toml = features / "worker.toml"
     with DevServer(features, dev_env(dev_cache)) as server:
         server.ready()
-        timings = []
         for version in (2, 3, 4):
-            started = time.monotonic()
             index.write_text(FEATURES_JS.replace("version 1", f"version {version}"))
-            server.poll("/", lambda status, body, v=version: body == f"version {v}")  # type: ignore[misc]
-            timings.append(time.monotonic() - started)
-        assert statistics.median(timings) <= SAVE_BUDGET_S, f"save -> response took {timings}"
+            server.poll("/", lambda status, body, v=version: body == f"version {v}",  # type: ignore[misc]
+                        timeout=SAVE_DEADLINE_S)
 
         mark = server.mark()
         index.write_text(FEATURES_JS.replace('return new Response("version 1");', 'return new Response("x";'))

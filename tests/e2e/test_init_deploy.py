@@ -227,7 +227,7 @@ def test_converted_jsonc_with_provisioned_kv_and_custom_domain_deploys_the_same_
         "LINKS": {"type": "kv_namespace", "name": "LINKS", "namespace_id": ns.id},
     }
     assert [s["cron"] for s in script.schedules] == ["*/15 * * * *"]
-    assert script.metadata["observability"] == {"enabled": True}
+    assert "observability" not in script.metadata and script.observability == {"enabled": True}
     assert [(d.hostname, d.service) for d in fake_cf.domains] == [("go.example.com", "links")]
 
 

@@ -66,6 +66,19 @@ def test_secret_bulk_from_json_and_dotenv(fake_cf, project: Path) -> None:
     secrets = fake_cf.scripts["app"].secrets
     assert {k: v["text"] for k, v in secrets.items()} == {"A": "alpha-val", "B": "beta-val", "C": "gamma-val", "D": "delta val"}
     assert "alpha-val" not in r.output and "delta val" not in r.output
+    # One merge-patch request per file, not one version per secret (real-api-quirks #11).
+    assert fake_cf.count("PATCH", "/accounts/*/workers/scripts/app/secrets-bulk") == 2
+    assert fake_cf.count("PUT", "/accounts/*/workers/scripts/app/secrets") == 0
+
+
+def test_secret_bulk_sends_one_request_per_hundred(fake_cf, project: Path) -> None:
+    """250 secrets go out in 3 requests (100 operations each at most) and make 3 versions, not 250."""
+    (project / "many.json").write_text(json.dumps({f"S{i:03}": f"value-{i}" for i in range(250)}))
+    r = run_cli(["secret", "bulk", "many.json"], env=fake_cf.env, cwd=project)
+    assert r.code == 0, r
+    assert fake_cf.count("PATCH", "/accounts/*/workers/scripts/app/secrets-bulk") == 3
+    assert len(fake_cf.scripts["app"].secrets) == 250
+    assert len(fake_cf.scripts["app"].versions) == 1 + 3  # the placeholder, then one per request
 
 
 @pytest.mark.parametrize(("content", "fragment"), [

@@ -28,7 +28,8 @@ from tests.fakes import Slow, Status
 
 pytestmark = pytest.mark.needs_esbuild
 
-UPLOAD = "/accounts/*/workers/scripts/*"
+UPLOAD = "/accounts/*/workers/scripts/*"  # the PUT that creates a Worker
+VERSION = "/accounts/*/workers/scripts/*/versions"  # the POST that uploads each later version
 DEADLINE = 15.0
 
 
@@ -64,7 +65,7 @@ class Watching:
         return found.modules["index.js"].content if found else b""
 
     def uploads(self) -> int:
-        return self.fake.count("PUT", UPLOAD)
+        return self.fake.count("PUT", UPLOAD) + self.fake.count("POST", VERSION)
 
     def idle(self) -> bool:
         return not self.options.busy.is_set()
@@ -150,7 +151,7 @@ def test_atomic_save_is_not_reported_as_an_error(example, env, fake_cf) -> None:
 def test_storm_of_503s_is_ridden_out_and_the_next_save_lands(example, env, fake_cf) -> None:
     """Uploads answered 503 are retried by the loop without a save (one warning line); later saves land."""
     with watching(fake_cf, example("hello"), env) as w:
-        storm = fake_cf.inject("PUT", UPLOAD, Status(503), times=10)
+        storm = fake_cf.inject("POST", VERSION, Status(503), times=10)
         w.edit("src/index.js", "Hello World!", "during the storm")
         wait_for(lambda: b"during the storm" in w.script("hello"), "the retried upload")
         assert storm.fired == 10
@@ -236,7 +237,7 @@ def test_second_ctrl_c_abandons_a_deploy_in_flight(example, env, fake_cf) -> Non
     reader.start()
     try:
         wait_for(lambda: any("Watching" in line for line in lines), "the first deploy")
-        stuck = fake_cf.inject("PUT", UPLOAD, Slow(1.5))
+        stuck = fake_cf.inject("POST", VERSION, Slow(1.5))
         index = project / "src" / "index.js"
         index.write_text(index.read_text().replace("Hello World!", "slow"))
         wait_for(lambda: stuck.fired == 1, "the stuck upload")

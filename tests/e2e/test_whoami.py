@@ -82,3 +82,17 @@ def test_subprocess_whoami(fake_cf) -> None:
     r = run_subprocess(["whoami"], env=fake_cf.env)
     assert r.code == 0, r
     assert fake_cf.account_id in r.out
+
+
+def test_account_owned_token_is_reported_as_such(fake_cf) -> None:
+    """/user/tokens/verify answers 1000 for an account-owned token: whoami verifies it on the account instead."""
+    token = fake_cf.add_token(owner="account", accounts=[fake_cf.account_id])
+    for env in ({**fake_cf.env, "CLOUDFLARE_API_TOKEN": token},
+                {k: v for k, v in {**fake_cf.env, "CLOUDFLARE_API_TOKEN": token}.items() if k != "CLOUDFLARE_ACCOUNT_ID"}):
+        r = run_cli(["whoami", "--json"], env=env)
+        assert r.code == 0, r
+        auth = json.loads(r.out)["auth"]
+        assert auth["owner"] == "account" and auth["account_id"] == fake_cf.account_id and auth["status"] == "active"
+    human = run_cli(["whoami"], env={**fake_cf.env, "CLOUDFLARE_API_TOKEN": token})
+    assert f"account-owned API token (account {fake_cf.account_id})" in human.out
+    assert fake_cf.count("GET", f"/accounts/{fake_cf.account_id}/tokens/verify") >= 3

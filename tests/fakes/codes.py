@@ -56,6 +56,12 @@ DEFAULT_ERRORS: dict[str, ErrorSpec] = {
     "kv_binding_invalid": ErrorSpec(400, 10042, "KV namespace '{id}' is not valid. "
                                                 "Please verify the namespace_id in your configuration."),
     "version_not_found": ErrorSpec(404, 10230, "Version '{id}' not found"),  # unverified
+    # real-api-quirks #7 (workers-sdk#10034, #10246): the 10061 text users report
+    "do_class_not_migrated": ErrorSpec(400, 10061, "Cannot create binding for class '{class_name}' because it is "
+                                                   "not currently configured to implement Durable Objects. Did you "
+                                                   "forget to apply a --new-class migration? (binding '{name}')"),
+    # real-api-quirks #5: 8 tags per script, no ',' or '&'; the code is unverified
+    "tags_invalid": ErrorSpec(400, 10021, "Invalid tags: {detail}"),
     "deployment_invalid": ErrorSpec(400, 10021, "Invalid deployment: {detail}"),
     "secret_not_found": ErrorSpec(404, 10056, "Secret '{name}' not found"),  # unverified
     "cron_invalid": ErrorSpec(400, 10100, "Invalid cron expression '{cron}'"),  # unverified
@@ -70,7 +76,11 @@ DEFAULT_ERRORS: dict[str, ErrorSpec] = {
                                      "Hostname '{hostname}' already has externally managed DNS records (A, CNAME, etc). "
                                      "Either delete them, try a different hostname, or use the option "
                                      "override_existing_dns_record to override."),
-    "domain_not_in_zone": ErrorSpec(400, 100116, "Hostname '{hostname}' is not part of zone '{zone}'"),  # unverified
+    "domain_other_worker": ErrorSpec(409, 100116, "Hostname '{hostname}' already has a Worker assigned to it "
+                                                  "({service}). Use the option 'override_existing_origin' to "
+                                                  "override it."),  # real-api-quirks #6 (alchemy PR #1384)
+    "domain_not_in_zone": ErrorSpec(400, 100114, "Hostname '{hostname}' is not part of zone '{zone}'"),  # unverified
+    "environment_not_found": ErrorSpec(404, 10090, "workers.api.error.environment_not_found"),  # api-notes §5
     "domain_not_found": ErrorSpec(404, 100119, "Domain '{id}' not found"),  # unverified
     # -- KV (notes §3.1: 10014; 10009 key not found; 10013 namespace not found) -----------------
     "kv_duplicate_title": ErrorSpec(400, 10014, "a namespace with this account ID and title already exists"),

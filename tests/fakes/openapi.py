@@ -210,12 +210,34 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(f"^{out}/?$")
 
 
+def _correct(doc: dict[str, Any]) -> None:
+    """Fix defects of the document that make valid traffic fail, in place (one comment each).
+
+    * Upload `metadata.migrations` is `oneOf` single-step / stepped migrations, but the
+      single-step schema allows extra keys, so every stepped migration matches both and the
+      `oneOf` fails: what wrangler sends (`{old_tag?, new_tag, steps}`, api-notes §2.2)
+      could never validate. `anyOf` is what the document means.
+    """
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            refs = [m.get("$ref", "") for m in node.get("oneOf", ()) if isinstance(m, dict)]
+            if refs and all(r.endswith("_migrations") for r in refs):
+                node["anyOf"] = node.pop("oneOf")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(doc)
+
+
 class OpenAPISpec:
     """All operations of one OpenAPI document, matched by method and path."""
 
     def __init__(self, path: Path = RELAXED_SPEC) -> None:
         with open(path, encoding="utf-8") as fh:
             doc = json.load(fh)
+        _correct(doc)
         self.schemas = _Schemas(doc)
         self.operations: list[Operation] = []
         self._by_method: dict[str, list[Operation]] = {}

@@ -53,6 +53,25 @@ def _check_content(rec: dict[str, Any]) -> None:
         raise _invalid(f"{kind} records cannot be proxied.")
 
 
+# Per zone plan: comment length and tags per record (developers.cloudflare.com/dns/manage-dns-records/
+# reference/record-attributes/). The errors are the ones users quote: 1004 with 9300 for tags over the
+# quota (terraform-provider-cloudflare#3217), 9313 for a long comment (research notes §1.2).
+_ATTRIBUTE_LIMITS = {"free": (100, 0)}
+_PAID_LIMITS = (500, 20)
+
+
+def _check_attributes(rec: dict[str, Any], zone: Zone) -> None:
+    comment_limit, tag_quota = _ATTRIBUTE_LIMITS.get(zone.plan, _PAID_LIMITS)
+    tags = rec.get("tags") or []
+    if len(tags) > tag_quota:
+        raise Fail("dns_validation", chain=[{"code": 9300, "message": f"DNS record has {len(tags)} tags, exceeding "
+                                                                      f"the quota of {tag_quota}."}])
+    comment = rec.get("comment") or ""
+    if len(comment) > comment_limit:
+        raise Fail("dns_validation", chain=[{"code": 9313, "message": "DNS record comment exceeds the maximum "
+                                                                      f"length of {comment_limit} characters."}])
+
+
 def _check_conflicts(records: Records, rec: dict[str, Any], exclude_id: str | None) -> None:
     same_name = [r for r in records.values() if r["name"] == rec["name"] and r["id"] != exclude_id]
     for r in same_name:
@@ -78,6 +97,7 @@ def _build(zone: Zone, fields: dict[str, Any], old: dict[str, Any] | None) -> di
     rec.setdefault("tags", [])
     rec.setdefault("settings", {})
     _check_content(rec)
+    _check_attributes(rec, zone)
     out = {"id": old["id"] if old else new_id(), "zone_id": zone.id, "zone_name": zone.name, **rec,
            "proxiable": rec["type"] in PROXIABLE,
            "meta": {"auto_added": False, "managed_by_apps": False, "managed_by_argo_tunnel": False},

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from tests.fakes import multipart
 from tests.fakes.routing import Ctx, Route
-from tests.fakes.state_workers import (Script, apply_secrets, build_version, deploy, get_script,
+from tests.fakes.state_workers import (Script, apply_secrets, build_version, check_tags, deploy, get_script,
                                        redeploy_current)
 from tests.fakes.wire import Fail
 
@@ -41,6 +41,8 @@ def patch_settings(ctx: Ctx) -> dict[str, Any]:
         settings = json.loads(next(p.data for p in parts if p.name == "settings"))
     except (multipart.MultipartError, StopIteration, ValueError) as exc:
         raise Fail("script_invalid", detail=f"expected a multipart 'settings' JSON part: {exc}") from None
+    if "tags" in settings:
+        check_tags(settings["tags"] or [])
     for key in ("logpush", "observability", "tags", "tail_consumers", "placement", "usage_model"):
         if key in settings:
             setattr(script, key, settings[key])
@@ -69,6 +71,8 @@ def patch_script_settings(ctx: Ctx) -> dict[str, Any]:
     """PATCH .../script-settings: merge the given keys."""
     script = get_script(ctx)
     body = ctx.body()
+    if "tags" in body:
+        check_tags(body["tags"] or [])
     for key in _SCRIPT_SETTINGS:
         if key in body:
             setattr(script, key, body[key] if key != "tags" else list(body[key] or []))
@@ -82,6 +86,39 @@ def put_secret(ctx: Ctx) -> dict[str, Any]:
     script.secrets[body["name"]] = dict(body)
     redeploy_current(script, "secret")
     return {"name": body["name"], "type": body["type"]}
+
+
+MAX_BULK_SECRETS = 100  # "up to 100 total operations" per request (Cloudflare changelog 2026-06-03 bulk secrets API)
+
+
+def patch_secrets_bulk(ctx: Ctx) -> None:
+    """PATCH .../secrets-bulk, a JSON merge patch {"secrets": {NAME: {type, name, text} | null}}.
+
+    A value creates or replaces a secret, null deletes it, an absent name is left alone;
+    the whole patch becomes one new version, deployed like a secret put (api-notes §4.1,
+    workers-sdk WR/secret/index.ts putBulkSecrets; research notes §8). The answer's shape is
+    undocumented (wrangler ignores it): the fake answers null, so callers must not rely on it.
+    """
+    script = get_script(ctx)
+    if ctx.req.content_type != "application/merge-patch+json":
+        raise Fail("script_invalid", detail="secrets-bulk takes Content-Type application/merge-patch+json")
+    body = ctx.body()
+    secrets = body.get("secrets") if isinstance(body, dict) else None
+    if not isinstance(secrets, dict) or not secrets:
+        raise Fail("script_invalid", detail="body must be {\"secrets\": {NAME: {...} or null}}")
+    if len(secrets) > MAX_BULK_SECRETS:
+        raise Fail("script_invalid", detail=f"{len(secrets)} operations; at most {MAX_BULK_SECRETS} per request")
+    for name, value in secrets.items():
+        if value is not None and (not isinstance(value, dict) or value.get("type") != "secret_text"
+                                  or not isinstance(value.get("text"), str)):
+            raise Fail("script_invalid", detail=f"secret {name!r} must be {{type: secret_text, name, text}} or null")
+    for name, value in secrets.items():
+        if value is None:
+            script.secrets.pop(name, None)
+        else:
+            script.secrets[name] = {**value, "name": name}
+    redeploy_current(script, "secret")
+    return None
 
 
 def list_secrets(ctx: Ctx) -> list[dict[str, Any]]:
@@ -121,6 +158,7 @@ ROUTES = [
     Route("GET", _S + "/script-settings", get_script_settings, _R),
     Route("PATCH", _S + "/script-settings", patch_script_settings, _W),
     Route("PUT", _S + "/secrets", put_secret, _W),
+    Route("PATCH", _S + "/secrets-bulk", patch_secrets_bulk, _W),
     Route("GET", _S + "/secrets", list_secrets, _R),
     Route("GET", _S + "/secrets/{secret_name}", get_secret, _R),
     Route("DELETE", _S + "/secrets/{secret_name}", delete_secret, _W),

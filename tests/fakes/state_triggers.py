@@ -110,15 +110,29 @@ def get_script_subdomain(ctx: Ctx) -> dict[str, Any]:
     return {"enabled": s.subdomain_enabled, "previews_enabled": s.previews_enabled}
 
 
+API_DATE_HEADER = "cloudflare-workers-script-api-date"
+PREVIEWS_API_DATE = "2025-08-01"
+
+
 def post_script_subdomain(ctx: Ctx) -> dict[str, Any]:
-    """POST .../scripts/{s}/subdomain {enabled, previews_enabled?}."""
+    """POST .../scripts/{s}/subdomain {enabled, previews_enabled?}.
+
+    `previews_enabled` is honoured only with the header Cloudflare-Workers-Script-Api-Date
+    of 2025-08-01 or later, which wrangler sends; without it the server turns preview URLs
+    on and off together with workers.dev (real-api-quirks #9: workers-sdk "Wrangler preview
+    urls default to disabled (#10478)", api-notes §0.3 and §1.4a; that the header is what
+    matters is not documented, so the fake takes the less forgiving reading). An omitted
+    previews_enabled follows workers.dev, the documented default (developers.cloudflare.com
+    changelog 2025-10-23-preview-url-default-behavior).
+    """
     s = get_script(ctx)
     body = ctx.body()
     enabled = bool(body["enabled"])
     if enabled and ctx.account_id not in ctx.state.subdomains:
         raise Fail("needs_subdomain")
     s.subdomain_enabled = enabled
-    s.previews_enabled = bool(body.get("previews_enabled", enabled))
+    dated = ctx.req.headers.get(API_DATE_HEADER, "") >= PREVIEWS_API_DATE
+    s.previews_enabled = bool(body["previews_enabled"]) if dated and "previews_enabled" in body else enabled
     return {"enabled": s.subdomain_enabled, "previews_enabled": s.previews_enabled}
 
 
@@ -214,6 +228,30 @@ def delete_route(ctx: Ctx) -> dict[str, Any]:
     return {"id": route.id}
 
 
+def list_service_routes(ctx: Ctx) -> list[dict[str, Any]]:
+    """GET /accounts/{a}/workers/services/{s}/environments/{env}/routes[?show_zonename=true].
+
+    Every route of one script across the account's zones, in one answer with no paging:
+    what wrangler's download-worker-config reads (real-api-quirks #14,
+    packages/wrangler/src/init/download-worker-config.ts). `zone_name` is added only with
+    show_zonename=true. Only the production environment exists here (api-notes §7.2:
+    every wrangler env is its own Worker).
+    """
+    script = get_script(ctx)
+    if ctx.p["environment"] != "production":
+        raise Fail("environment_not_found", environment=ctx.p["environment"])
+    with_zone = ctx.req.q("show_zonename") == "true"
+    out = []
+    for zid, routes in ctx.state.zone_routes.items():
+        zone = ctx.state.zones.get(zid)
+        if zone is None or zone.account_id != ctx.account_id:
+            continue
+        for r in routes:
+            if r.script == script.name:
+                out.append({**r.as_api(), "script": script.name, **({"zone_name": zone.name} if with_zone else {})})
+    return out
+
+
 def list_script_routes(ctx: Ctx) -> list[dict[str, Any]]:
     """GET /accounts/{a}/workers/scripts/{s}/routes (wrangler-only endpoint)."""
     script = get_script(ctx)
@@ -282,7 +320,14 @@ def list_domains(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 def put_domain(ctx: Ctx) -> dict[str, Any]:
-    """PUT /accounts/{a}/workers/domains {zone_id, hostname, service, environment}."""
+    """PUT /accounts/{a}/workers/domains {zone_id, hostname, service, environment, override_*?}.
+
+    A hostname attached to another Worker answers 409/100116 unless `override_existing_origin`
+    is true; a hostname with DNS records of its own answers 409/100117 unless
+    `override_existing_dns_record` is true, and then those records are replaced
+    (real-api-quirks #6: alchemy-run/alchemy PR #1384 quotes the 100116 answer,
+    workers-sdk#9878 the 100117 one; wrangler sends both overrides in CI, api-notes §1.4d).
+    """
     body = ctx.body()
     zone = ctx.state.zones.get(body.get("zone_id") or "")
     if zone is None or zone.account_id != ctx.account_id:
@@ -292,9 +337,15 @@ def put_domain(ctx: Ctx) -> dict[str, Any]:
         raise Fail("domain_not_in_zone", hostname=hostname, zone=zone.name)
     if body["service"] not in ctx.state.account_scripts(ctx.account_id):
         raise Fail("script_not_found")
-    if any(r["name"] == hostname for r in ctx.state.dns.get(zone.id, {}).values()):
-        raise Fail("domain_dns_conflict", hostname=hostname)
     existing = next((d for d in ctx.state.domains.values() if d.hostname == hostname), None)
+    if existing is not None and existing.service != body["service"] and body.get("override_existing_origin") is not True:
+        raise Fail("domain_other_worker", hostname=hostname, service=existing.service)
+    records = ctx.state.dns.get(zone.id, {})
+    own = [rid for rid, r in records.items() if r["name"] == hostname]
+    if own and body.get("override_existing_dns_record") is not True:
+        raise Fail("domain_dns_conflict", hostname=hostname)
+    for rid in own:
+        del records[rid]
     dom = CustomDomain(existing.id if existing else new_id(), ctx.account_id, zone.id, zone.name, hostname,
                        body["service"], body.get("environment") or "production")
     ctx.state.domains[dom.id] = dom
@@ -330,7 +381,8 @@ ROUTES = [
     Route("DELETE", _S + "/subdomain", delete_script_subdomain, _W),
     Route("GET", _S + "/schedules", get_schedules, _R),
     Route("PUT", _S + "/schedules", put_schedules, _W),
-    Route("GET", _S + "/routes", list_script_routes, "workers_routes:read"),
+    Route("GET", "/accounts/{account_id}/workers/services/{script_name}/environments/{environment}/routes",
+          list_service_routes, "workers_routes:read", extra_params=("show_zonename",)),  # real-api-quirks #14
     Route("PUT", _S + "/routes", put_script_routes, "workers_routes:write"),
     Route("GET", "/zones/{zone_id}/workers/routes", list_routes, "workers_routes:read"),
     Route("POST", "/zones/{zone_id}/workers/routes", create_route, "workers_routes:write"),

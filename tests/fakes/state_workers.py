@@ -113,6 +113,8 @@ class Script:
     subdomain_enabled: bool = False
     previews_enabled: bool = False
     schedules: list[dict[str, Any]] = field(default_factory=list)
+    migration_tag: str | None = None
+    do_classes: set[str] = field(default_factory=set)  # Durable Object classes its migrations created
 
     @property
     def current(self) -> Version:
@@ -171,7 +173,7 @@ class Script:
             "compatibility_flags": v.compatibility_flags, "logpush": self.logpush,
             "tail_consumers": self.tail_consumers, "observability": self.observability,
             "has_assets": False, "has_modules": v.main_module is not None, "last_deployed_from": "api",
-            "migration_tag": None,
+            "migration_tag": self.migration_tag,
         }
         if self.placement:
             d["placement"] = self.placement
@@ -193,6 +195,58 @@ class Script:
 
 
 # -- building a version from an upload ----------------------------------------------------------
+
+MAX_TAGS = 8  # real-api-quirks #5: at most 8 tags per script (Workers for Platforms tags docs, same field)
+_TAG_FORBIDDEN = (",", "&")  # same source: a tag must not contain a comma or an ampersand
+
+
+def check_tags(tags: Any) -> list[str]:
+    """A script's tag list as the API accepts it, or Fail (limit 8, no ',' or '&')."""
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise Fail("tags_invalid", detail="tags must be a list of strings")
+    if len(tags) > MAX_TAGS:
+        raise Fail("tags_invalid", detail=f"{len(tags)} tags given; a script can have at most {MAX_TAGS}")
+    bad = [t for t in tags if any(c in t for c in _TAG_FORBIDDEN)]
+    if bad:
+        raise Fail("tags_invalid", detail=f"tag {bad[0]!r} contains ',' or '&'")
+    return list(tags)
+
+
+def migration_classes(script: Script | None, metadata: dict[str, Any]) -> tuple[str | None, set[str]]:
+    """(new migration tag, Durable Object classes that exist after the upload's migrations).
+
+    Only what the binding check needs (issue 12: a DO binding to a class of the same script
+    that no applied migration created fails with 10061, real-api-quirks #7). Migration steps
+    themselves are modelled further with issue 14.
+    """
+    tag = script.migration_tag if script else None
+    classes = set(script.do_classes) if script else set()
+    migrations = metadata.get("migrations")
+    if not isinstance(migrations, dict):
+        return tag, classes
+    steps = migrations.get("steps") if "steps" in migrations else [migrations]
+    for step in steps or []:
+        if not isinstance(step, dict):
+            continue
+        classes |= set(step.get("new_classes") or []) | set(step.get("new_sqlite_classes") or [])
+        for rename in step.get("renamed_classes") or []:
+            classes.discard(rename.get("from"))
+            classes.add(rename.get("to"))
+        for transfer in step.get("transferred_classes") or []:
+            classes.add(transfer.get("to"))
+        classes -= set(step.get("deleted_classes") or [])
+    return migrations.get("new_tag", tag), classes
+
+
+def _check_do_bindings(script_name: str, bindings: list[Any], classes: set[str]) -> None:
+    """10061: a binding to a class of this script that no migration created (workers-sdk#10034, #10246)."""
+    for b in bindings:
+        if not isinstance(b, dict) or b.get("type") != "durable_object_namespace":
+            continue
+        if b.get("script_name") not in (None, "", script_name):
+            continue  # a class of another Worker: that Worker's migrations created it
+        if b.get("class_name") not in classes:
+            raise Fail("do_class_not_migrated", name=b.get("name"), class_name=b.get("class_name"))
 
 def _check_binding(ctx: Ctx, b: Any, part_names: set[str]) -> None:
     if not isinstance(b, dict) or not isinstance(b.get("type"), str) or not isinstance(b.get("name"), str) \
@@ -218,7 +272,7 @@ def _check_binding(ctx: Ctx, b: Any, part_names: set[str]) -> None:
 
 
 def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], *,
-                  strict_inherit: bool) -> tuple[Version, dict[str, dict[str, Any]], set[str]]:
+                  strict_inherit: bool, immediate: bool = False) -> tuple[Version, dict[str, dict[str, Any]], set[str]]:
     """Check an upload and turn it into a Version plus secret changes (set, removed)."""
     meta_parts = [p for p in parts if p.name == "metadata"]
     if not meta_parts:
@@ -271,10 +325,16 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
                 secret_removed.add(b["name"])
     keep = set(metadata.get("keep_bindings") or []) - SECRET_TYPES  # secrets are always kept
     resolved += [dict(b) for n, b in prev.items() if b["type"] in keep and n not in seen]
+    _check_do_bindings(ctx.p.get("script_name", ""), bindings_in, migration_classes(script, metadata)[1])
+    if "tags" in metadata:
+        check_tags(metadata["tags"])
     etag = content_hash(json.dumps([entry, sorted(modules)]).encode(),
                         *(m.content_type.encode() + b"\0" + m.content for _, m in sorted(modules.items())))
     number = len(script.versions) + 1 if script else 1
-    annotations = metadata.get("annotations") or {}
+    # Version annotations are kept for version uploads only: Cloudflare's multipart-metadata page
+    # says they are "not available for immediately deployed uploads" (its API reference says
+    # otherwise; the less forgiving reading is modelled, research notes §9).
+    annotations = dict(metadata.get("annotations") or {}) if not immediate else {}
     version = Version(new_uuid(), number, modules, metadata, resolved, main, body_part if main is None else None,
                       etag, annotations)
     return version, secret_set, secret_removed
@@ -308,12 +368,16 @@ def deploy(script: Script, version: Version, annotations: dict[str, Any] | None 
 
 
 def redeploy_current(script: Script, source: str) -> None:
-    """Make a new version identical to the current one and deploy it (secret changes do this)."""
+    """Make a new version identical to the current one and deploy it (secret changes do this).
+
+    The deployment is marked `workers/triggered_by: secret`, as Cloudflare marks it (research
+    notes §9: the read-only annotation wrangler's `versions list` shows, workers-sdk PR #5306).
+    """
     cur = script.current
     v = Version(new_uuid(), len(script.versions) + 1, cur.modules, cur.metadata, cur.bindings, cur.main_module,
-                cur.body_part, cur.etag, {}, source=source)
+                cur.body_part, cur.etag, {"workers/triggered_by": "secret"}, source=source)
     script.versions.append(v)
-    deploy(script, v)
+    deploy(script, v, {"workers/triggered_by": "secret"})
 
 
 def get_script(ctx: Ctx) -> Script:
@@ -331,17 +395,21 @@ def upload_script(ctx: Ctx) -> dict[str, Any]:
     scripts = ctx.state.account_scripts(ctx.account_id)
     existing = scripts.get(ctx.p["script_name"])
     version, secret_set, removed = build_version(ctx, existing, _upload_parts(ctx),
-                                                 strict_inherit=ctx.req.q("bindings_inherit") == "strict")
+                                                 strict_inherit=ctx.req.q("bindings_inherit") == "strict",
+                                                 immediate=True)
     script = existing or Script(ctx.p["script_name"], ctx.account_id,
                                 subdomain_enabled=ctx.state.config.new_script_subdomain_enabled)
     scripts[script.name] = script
     script.versions.append(version)
     apply_secrets(script, secret_set, removed)
     meta = version.metadata
+    script.migration_tag, script.do_classes = migration_classes(existing, meta)
     for key in ("tags", "logpush", "observability", "placement", "tail_consumers", "usage_model"):
         if key in meta:
             setattr(script, key, meta[key])
-    deploy(script, version, version.annotations)
+    # The deployment a PUT makes carries only Cloudflare's own trigger annotation (research notes §9:
+    # triggered_by values upload/secret/rollback/promotion, workers-sdk WR/versions/list.ts).
+    deploy(script, version, {"workers/triggered_by": "upload"})
     return {**script.as_api(), "deployment_id": version.id, "startup_time_ms": 1, "pipeline_hash": version.etag,
             "entry_point": version.main_module or version.body_part}
 
@@ -353,6 +421,12 @@ def upload_version(ctx: Ctx) -> dict[str, Any]:
                                                  strict_inherit=ctx.req.q("bindings_inherit") == "strict")
     if version.main_module is None:
         raise Fail("script_invalid", detail="the versions API requires main_module")
+    # Durable Object migrations need the PUT path (api-notes §1.3: wrangler uses the versions API only
+    # without pending migrations); tags are "not available for version uploads" (Cloudflare docs,
+    # workers/configuration/multipart-upload-metadata).
+    for key in ("migrations", "tags"):
+        if key in version.metadata:
+            raise Fail("script_invalid", detail=f"'{key}' cannot be set in a version upload")
     script.versions.append(version)
     apply_secrets(script, secret_set, removed)
     return script.version_api(version, ctx.state.user.email, ctx.state.user.id)
@@ -436,11 +510,13 @@ _S = "/accounts/{account_id}/workers/scripts/{script_name}"
 _W, _R = "workers_scripts:write", "workers_scripts:read"
 ROUTES = [
     Route("GET", "/accounts/{account_id}/workers/scripts", list_scripts, _R),
-    Route("PUT", _S, upload_script, _W),
+    # bindings_inherit/excludeScript: wrangler sends both on this PUT and the SDK documents
+    # bindings_inherit (api-notes §1.3 path B); the 2024 schema subset does not list them.
+    Route("PUT", _S, upload_script, _W, extra_params=("bindings_inherit", "excludeScript")),
     Route("GET", _S, download_script, _R),
     Route("DELETE", _S, delete_script, _W),
     Route("GET", "/accounts/{account_id}/workers/services/{script_name}", get_service, _R),
-    Route("POST", _S + "/versions", upload_version, _W),
+    Route("POST", _S + "/versions", upload_version, _W, extra_params=("bindings_inherit",)),  # api-notes §1.3 A
     Route("GET", _S + "/versions", list_versions, _R),
     Route("GET", _S + "/versions/{version_id}", get_version, _R),
     Route("GET", _S + "/deployments", list_deployments, _R),

@@ -279,9 +279,23 @@ def test_purge_token_bucket(fake_cf: FakeCloudflare, fake_cf_client: httpx.Clien
     assert int(r.headers["Retry-After"]) >= 1
 
 
+def test_dns_record_attributes_follow_the_zone_plan(fake_cf: FakeCloudflare, fake_cf_client: httpx.Client) -> None:
+    """Free zones: no tags (1004 > 9300), comments up to 100 (9313); paid zones: 20 tags, 500 characters."""
+    free, pro = fake_cf.add_zone("free.example"), fake_cf.add_zone("pro.example", plan="pro")
+
+    def chain(zone: str, **fields: Any) -> list[int]:
+        r = fake_cf_client.post(f"/zones/{zone}/dns_records", json={"type": "A", "name": "x", "content": "192.0.2.1",
+                                                                     **fields})
+        return [c["code"] for e in r.json()["errors"] for c in e.get("error_chain", [])]
+    assert chain(free, tags=["a:b"]) == [9300]
+    assert chain(free, comment="c" * 101) == [9313]
+    assert chain(pro, tags=[f"t{i}:v" for i in range(21)]) == [9300]
+    assert chain(pro, comment="c" * 500, tags=["a:b"]) == []
+
+
 def test_dns_list_filters_and_updates(fake_cf: FakeCloudflare, fake_cf_client: httpx.Client) -> None:
     """comment/tag/content filters with match=any|all, PATCH merges, PUT replaces, DELETE removes."""
-    zone = fake_cf.add_zone("example.com")
+    zone = fake_cf.add_zone("example.com", plan="pro")  # record tags need a paid plan
     url = f"/zones/{zone}/dns_records"
     a = fake_cf.add_dns_record(zone, "A", "a", "192.0.2.1", comment="managed by cfworker", tags=["owner:cfworker"])
     b = fake_cf.add_dns_record(zone, "TXT", "b", "v=spf1 -all")

@@ -137,7 +137,13 @@ def test_subdomain_schedules_and_settings(fake_cf: FakeCloudflare, fake_cf_clien
     assert errors(fake_cf_client.post(f"{base}/scripts/app/subdomain", json={"enabled": True})) == [10063]
     fake_cf.set_workers_subdomain("team")
     r = fake_cf_client.post(f"{base}/scripts/app/subdomain", json={"enabled": True, "previews_enabled": False})
+    assert r.json()["result"] == {"enabled": True, "previews_enabled": True}  # no API-date header: ignored
+    r = fake_cf_client.post(f"{base}/scripts/app/subdomain", json={"enabled": True, "previews_enabled": False},
+                            headers={"Cloudflare-Workers-Script-Api-Date": "2025-08-01"})
     assert r.json()["result"] == {"enabled": True, "previews_enabled": False}
+    r = fake_cf_client.post(f"{base}/scripts/app/subdomain", json={"enabled": False},
+                            headers={"Cloudflare-Workers-Script-Api-Date": "2025-08-01"})
+    assert r.json()["result"] == {"enabled": False, "previews_enabled": False}  # omitted: follows workers.dev
     r = fake_cf_client.put(f"{base}/scripts/app/schedules", json=[{"cron": "*/5 * * * *"}])
     assert [s["cron"] for s in r.json()["result"]["schedules"]] == ["*/5 * * * *"]
     assert fake_cf_client.put(f"{base}/scripts/app/schedules", json=[]).json()["result"] == {"schedules": []}

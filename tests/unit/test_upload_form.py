@@ -17,7 +17,7 @@ from cfworker.config.model import (
     ServiceSpec,
     VarSpec,
 )
-from cfworker.upload import build_upload_form, hash_from_tags
+from cfworker.upload import build_upload_form, hash_annotation, hash_from_annotations
 from tests.unit.deploy.helpers import KV_ID, bundle, project
 
 
@@ -81,14 +81,14 @@ def test_parts_are_named_by_module_with_content_types() -> None:
 
 
 def test_optional_settings_sent_only_when_configured() -> None:
-    """logpush, observability, placement, usage_model, tags and keep_vars appear only when set."""
+    """placement, usage_model and keep_vars appear only when set; non-versioned settings never (own step)."""
     p = project(logpush=True, observability={"enabled": True}, placement={"mode": "smart"},
                 usage_model="standard", tags=("team",), keep_vars=True,
                 compatibility_flags=("nodejs_compat",))
     meta = build_upload_form(p, bundle()).metadata
-    assert meta["logpush"] is True and meta["observability"] == {"enabled": True}
+    assert "logpush" not in meta and "observability" not in meta
     assert meta["placement"] == {"mode": "smart"} and meta["usage_model"] == "standard"
-    assert meta["tags"][0] == "team" and meta["compatibility_flags"] == ["nodejs_compat"]
+    assert "tags" not in meta and meta["compatibility_flags"] == ["nodejs_compat"]
     assert meta["keep_bindings"] == ["secret_text", "secret_key", "plain_text", "json"]
     assert "placement" not in build_upload_form(project(placement={"mode": "off"}), bundle()).metadata
 
@@ -110,5 +110,7 @@ def test_content_hash_is_stable_and_tracks_every_input() -> None:
     assert build_upload_form(replace(p, vars=(VarSpec("GREETING", "yo"),)), b).content_hash != h
     assert build_upload_form(replace(p, compatibility_date="2025-07-01"), b).content_hash != h
     assert build_upload_form(p, bundle(b"export default {}")).content_hash != h
-    assert hash_from_tags(build_upload_form(p, b).metadata["tags"]) == h
-    assert hash_from_tags(["x", "y"]) is None
+    assert hash_annotation(h) == "cfw:" + h[:16]
+    assert hash_from_annotations({"workers/message": hash_annotation(h)}) == h[:16]
+    assert hash_from_annotations({"workers/message": f"release 7 cfw:{h[:16]}"}) == h[:16]
+    assert hash_from_annotations({"workers/tag": "v1.2.3"}) is None

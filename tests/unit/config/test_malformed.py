@@ -35,6 +35,15 @@ CASES = [
     # -- bytes that are not TOML text ------------------------------------------------------
     Case("binary-garbage", b"\x7fELF\x02\x01\x01\x00\x00\x00garbage", ("worker.toml:1:",), ("binary data",)),
     Case("invalid-utf8", H.encode() + b'[vars]\nA = "caf\xe9"\n', ("worker.toml:5:",), ("not valid UTF-8",)),
+    # -- tags (real-api-quirks #5: 8 per script, no "," or "&") -------------------------------
+    Case("tags-comma", H + 'tags = ["team:web", "a,b"]\n', ("worker.toml:4: tags[1]:",), ("contains ',' or '&'",)),
+    Case("tags-too-many", H + "tags = [" + ", ".join(f'"t{i}"' for i in range(9)) + "]\n", ("worker.toml:4: tags:",),
+         ("has 9 tags", "at most 8")),
+    # -- hooks in an environment: their own keys, checked there ------------------------------
+    Case("dns-tag-name", H + '[[dns]]\ntype = "A"\nname = "www"\ncontent = "192.0.2.1"\ntags = ["bad name:x"]\n',
+         ("worker.toml:8: dns[0].tags[0]:",), ("1-32 letters",)),
+    Case("dns-comment-two-lines", H + '[[dns]]\ntype = "A"\nname = "www"\ncontent = "192.0.2.1"\ncomment = "a\\nb"\n',
+         ("worker.toml:8: dns[0].comment:",), ("one line",)),
     # -- name -----------------------------------------------------------------------------------
     Case("name-wrong-type", 'name = 123\nmain = "src/index.js"\ncompatibility_date = "2024-01-01"\n',
          ("worker.toml:1: name:",), ("expected a string but got 123",)),

@@ -33,7 +33,7 @@ def test_validate_minimal_file_fills_defaults(check: Check) -> None:
     assert project.env is None
     assert project.workers_dev is None and project.wants_workers_dev
     assert project.crons is None
-    assert project.purge is None and project.dns is None and project.dns_batch_size == 200
+    assert project.purge is None and project.dns is None and project.dns_batch_size is None
     assert project.build.rules == DEFAULT_MODULE_RULES and project.build.sourcemap is True
     assert project.keep_vars is False
     assert warnings == []
@@ -235,16 +235,21 @@ def test_validate_env_name_defaults_to_name_dash_env(check: Check) -> None:
     assert ok(check, ENVS, "prod")[0].name == "app-production"
 
 
-def test_validate_env_inherits_routes_triggers_workers_dev_and_hooks(check: Check) -> None:
-    """Inheritable keys (routes, triggers, workers_dev, build, purge, dates) fall back to the top level."""
-    project, _ = ok(check, ENVS, "staging")
+def test_validate_env_inherits_routes_triggers_workers_dev_but_not_hooks(check: Check) -> None:
+    """Inheritable keys (routes, triggers, workers_dev, build, dates) fall back to the top level; the
+    hooks do not, with a warning: a staging deploy must never purge production's cache."""
+    project, warnings = ok(check, ENVS, "staging")
     assert project.env == "staging"
     assert project.routes == (RouteSpec("app.com/*"),)
     assert project.crons == ("0 0 * * *",)
     assert project.workers_dev is False
     assert project.build.command == "make" and project.build.minify is True
-    assert project.purge == PurgeSpec(everything=True)
+    assert project.purge is None
+    assert any("`purge` is set at the top level but not in [env.staging]; post-deploy hooks are not inherited" in w
+               for w in warnings), warnings
     assert project.compatibility_date == "2024-05-05"
+    top, _ = ok(check, ENVS)
+    assert top.purge == PurgeSpec(everything=True)
 
 
 def test_validate_env_overrides_replace_top_level_values(check: Check) -> None:

@@ -271,6 +271,30 @@ def test_comment_too_long_for_a_free_zone_blocks_before_writing() -> None:
     assert blockers and "allows 100" in blockers[0].message
     wanted, blockers = resolve_records(project(dns=(spec,)), (replace(EXAMPLE, plan="pro"),))
     assert not blockers and len(wanted) == 1
+    long = replace(spec, comment="x" * 495)
+    _, blockers = resolve_records(project(dns=(long,)), (replace(EXAMPLE, plan="pro"),))
+    assert blockers and blockers[0].message.startswith("dns[0].comment:") and "Pro plan) allows 500" in blockers[0].message
+
+
+def test_record_tags_beyond_the_zone_plan_block_naming_the_key() -> None:
+    """Free zones allow no record tags, paid ones 20 (a refused record would fail a whole batch)."""
+    tagged = DnsRecordSpec("A", "www.example.com", "192.0.2.1", tags=("owner:web",))
+    _, blockers = resolve_records(project(dns=(tagged,)), (replace(EXAMPLE, plan="free"),))
+    assert blockers and blockers[0].message.startswith("dns[0].tags:") and "allows no record tags" in blockers[0].message
+    _, blockers = resolve_records(project(dns=(tagged,)), (replace(EXAMPLE, plan="business"),))
+    assert not blockers
+    many = replace(tagged, tags=tuple(f"t{i}:x" for i in range(21)))
+    _, blockers = resolve_records(project(dns=(many,)), (replace(EXAMPLE, plan="business"),))
+    assert blockers and "20 tags per record" in blockers[0].message
+
+
+def test_batch_size_follows_the_zone_plan() -> None:
+    """500 changes: batches of 200 on a Free zone, one batch of 500 on a Pro zone; dns_batch_size caps it."""
+    specs = tuple(DnsRecordSpec("A", f"r{i}.example.com", "192.0.2.1") for i in range(500))
+    for plan, sizes, cap in (("free", [200, 200, 100], None), ("pro", [500], None), ("pro", [300, 200], 300)):
+        zone = replace(EXAMPLE, plan=plan)
+        dns = plan_dns(project(dns=specs, dns_batch_size=cap), (zone,), {zone.id: ()})
+        assert [s.size for s in dns.steps] == sizes, (plan, cap)  # type: ignore[union-attr]
 
 
 def test_patch_body_holds_only_changed_fields() -> None:

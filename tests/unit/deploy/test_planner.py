@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from cfworker.api.domains import CustomDomain
 from cfworker.api.kv import KVNamespace
+from cfworker.api.routes import ScriptRoute
 from cfworker.api.workers import Subdomain
 from cfworker.api.zones import Zone
 from cfworker.deploy.plan import (
@@ -16,13 +17,15 @@ from cfworker.deploy.plan import (
     DetachDomain,
     PutSchedules,
     Ref,
+    DeployVersion,
+    SetScriptSettings,
     SetWorkersDev,
     UpdateRoute,
     UploadScript,
 )
 from cfworker.deploy.planner import PlanOptions, plan_deploy
 from cfworker.deploy.zones import route_host, zone_for_host
-from cfworker.upload import hash_from_tags
+from cfworker.upload import hash_annotation, hash_from_annotations
 from tests.unit.deploy.helpers import (
     KV_ID,
     ZONE_ID,
@@ -32,6 +35,7 @@ from tests.unit.deploy.helpers import (
     VarSpec,
     bundle,
     deployed,
+    foreign,
     new_script,
     project,
 )
@@ -40,10 +44,10 @@ from tests.unit.deploy.helpers import (
 def test_new_script_plans_create_upload_and_workers_dev_on() -> None:
     """A first deploy without routes uploads the script and turns workers.dev on."""
     plan = plan_deploy(project(), bundle(), new_script())
-    assert [type(s) for s in plan.steps] == [UploadScript, SetWorkersDev]
+    assert [type(s) for s in plan.steps] == [UploadScript, DeployVersion, SetWorkersDev]
     upload = plan.steps[0]
     assert isinstance(upload, UploadScript) and upload.is_new
-    assert plan.steps[1] == SetWorkersDev("app", True, None)
+    assert plan.steps[2] == SetWorkersDev("app", True, None)
     assert plan.facts["urls"] == ["https://app.acme.workers.dev"]
     assert not plan.conflicts and not plan.blockers
 
@@ -60,7 +64,7 @@ def test_force_upload_uploads_even_when_unchanged() -> None:
     """--force uploads a script whose hash matches."""
     p, b = project(), bundle()
     plan = plan_deploy(p, b, deployed(p, b), PlanOptions(force_upload=True))
-    assert [type(s) for s in plan.steps] == [UploadScript]
+    assert [type(s) for s in plan.steps] == [UploadScript, DeployVersion]
 
 
 def test_changed_var_uploads_once_and_notes_the_change() -> None:
@@ -68,7 +72,7 @@ def test_changed_var_uploads_once_and_notes_the_change() -> None:
     p, b = project(), bundle()
     snapshot = deployed(p, b)
     plan = plan_deploy(replace(p, vars=(VarSpec("GREETING", "hello"),)), b, snapshot)
-    assert [type(s) for s in plan.steps] == [UploadScript]
+    assert [type(s) for s in plan.steps] == [UploadScript, DeployVersion]
     assert "var GREETING: 'hi' -> 'hello'" in plan.notes
 
 
@@ -76,7 +80,8 @@ def test_changed_code_uploads() -> None:
     """A different bundle changes the hash, so the script is uploaded."""
     p = project()
     plan = plan_deploy(p, bundle(b"export default {fetch(){return new Response('v2')}}"), deployed(p, bundle()))
-    assert [type(s) for s in plan.steps] == [UploadScript]
+    assert [type(s) for s in plan.steps] == [UploadScript, DeployVersion]
+    assert not any(n.startswith("the live version") for n in plan.notes)  # cfworker's own older deploy: not drift
 
 
 def test_dashboard_var_is_reported_as_removed_unless_keep_vars() -> None:
@@ -146,11 +151,27 @@ def test_unassigned_route_is_claimed_without_flag() -> None:
 def test_missing_route_is_created_and_stale_own_route_deleted() -> None:
     """New patterns are created; this worker's patterns that left worker.toml are deleted (destructive)."""
     p, b = project(routes=(RouteSpec("new.example.com/*"),), workers_dev=False), bundle()
-    snap = deployed(p, b, routes={ZONE_ID: (Route("r9", "old.example.com/*", "app"), Route("r8", "x.example.com/*", "zz"))})
+    snap = deployed(p, b, routes={ZONE_ID: (Route("r9", "old.example.com/*", "app"), Route("r8", "x.example.com/*", "zz"))},
+                    script_routes=(ScriptRoute("r9", "old.example.com/*", "example.com"),))
     plan = plan_deploy(p, b, snap)
     assert plan.steps == (CreateRoute(ZONE_ID, "example.com", "new.example.com/*", "app"),
                           DeleteRoute(ZONE_ID, "example.com", "r9", "old.example.com/*"))
     assert plan.destructive_steps == (plan.steps[1],)
+    # Without the script's own route list (a refused read), the configured zones are scanned instead.
+    assert plan_deploy(p, b, replace(snap, script_routes=None)).steps == plan.steps
+
+
+def test_route_in_a_zone_worker_toml_no_longer_names_is_deleted() -> None:
+    """A route of this worker in a zone the config dropped is found by the script's route list and deleted."""
+    other = Zone("d" * 32, "old-shop.net")
+    p, b = project(routes=(RouteSpec("new.example.com/*"),), workers_dev=False), bundle()
+    snap = deployed(p, b, zones=(Zone(ZONE_ID, "example.com"), other),
+                    routes={ZONE_ID: (Route("r1", "new.example.com/*", "app"),)},
+                    script_routes=(ScriptRoute("r1", "new.example.com/*", "example.com"),
+                                   ScriptRoute("r7", "old-shop.net/*", "old-shop.net")))
+    plan = plan_deploy(p, b, snap)
+    assert plan.steps == (DeleteRoute(other.id, "old-shop.net", "r7", "old-shop.net/*"),)
+    assert plan.destructive_steps == plan.steps
 
 
 def test_route_in_unknown_zone_is_a_blocker() -> None:
@@ -218,16 +239,123 @@ def test_offline_plan_lists_skipped_checks() -> None:
     p = project(kv_namespaces=(KVNamespaceSpec("CACHE"),), routes=(RouteSpec("a.example.com/*"),))
     plan = plan_deploy(p, bundle(), None)
     assert plan.skipped_checks
-    assert [type(s) for s in plan.steps] == [CreateKVNamespace, UploadScript, CreateRoute]
+    assert [type(s) for s in plan.steps] == [CreateKVNamespace, UploadScript, DeployVersion, CreateRoute]
 
 
-def test_hash_recorded_in_tags() -> None:
-    """The upload's tags carry the content hash the next deploy compares against."""
+def test_hash_goes_into_the_deployment_message_and_tags_are_a_settings_step() -> None:
+    """The deployment after the upload carries the content hash; tags are not in the form but their own step."""
     plan = plan_deploy(project(tags=("team-a",)), bundle(), new_script())
-    upload = plan.steps[0]
-    assert isinstance(upload, UploadScript)
-    assert upload.form.metadata["tags"][0] == "team-a"
-    assert hash_from_tags(upload.form.metadata["tags"]) == upload.form.content_hash
+    upload, deploy = plan.steps[0], plan.steps[1]
+    assert isinstance(upload, UploadScript) and isinstance(deploy, DeployVersion)
+    assert "tags" not in upload.form.metadata
+    assert deploy.upload_key == upload.key
+    message = hash_annotation(upload.form.content_hash)
+    assert len(message) <= 50 and hash_from_annotations({"workers/message": message}) == upload.form.content_hash[:16]
+    assert SetScriptSettings("app", (("tags", ("team-a",)),), (("tags", ()),)) in plan.steps
+
+
+def test_foreign_deploy_is_drift_and_uploads_again_with_the_reason() -> None:
+    """A deployment another tool made on top of cfworker's is seen: upload + deployment, and the plan says who."""
+    p, b = project(), bundle()
+    plan = plan_deploy(p, b, foreign(deployed(p, b)))
+    assert [type(s) for s in plan.steps] == [UploadScript, DeployVersion]
+    assert any("deployed by wrangler (dev@example.com) on 2026-11-30, not by cfworker" in n for n in plan.notes), plan.notes
+    assert plan_deploy(p, b, deployed(p, b)).steps == ()
+
+
+def test_a_secret_change_on_top_of_cfworkers_deploy_is_not_drift() -> None:
+    """A deployment Cloudflare made for a secret change keeps the code: the upload stays skipped."""
+    p, b = project(), bundle()
+    assert plan_deploy(p, b, foreign(deployed(p, b), "api", trigger="secret")).steps == ()
+
+
+def test_rollback_is_drift_even_to_a_cfworker_version() -> None:
+    """A rollback makes a deployment without cfworker's mark: the tree is uploaded again."""
+    p, b = project(), bundle()
+    plan = plan_deploy(p, b, foreign(deployed(p, b), "dash", trigger="rollback"))
+    assert [type(s) for s in plan.steps] == [UploadScript, DeployVersion]
+    assert any("rolled back to by the dashboard" in n for n in plan.notes)
+
+
+def test_dashboard_var_edit_is_shown_as_drift_and_restored() -> None:
+    """A var edited outside cfworker shows as a drift line naming both values."""
+    p, b = project(), bundle()
+    snap = foreign(deployed(p, b), "dash")
+    snap = replace(snap, settings=replace(snap.settings, bindings=({"type": "plain_text", "name": "GREETING",
+                                                                     "text": "edited"},
+                                                                    {"type": "kv_namespace", "name": "OLD",
+                                                                     "namespace_id": KV_ID})))
+    notes = plan_deploy(p, b, snap).notes
+    assert "var GREETING: 'edited' -> 'hi' (changed outside cfworker; this deploy restores worker.toml)" in notes
+    assert any(n.startswith("binding OLD: REMOVED (kv_namespace namespace_id=") for n in notes), notes
+
+
+def test_gradual_deployment_is_ended_only_as_a_destructive_step() -> None:
+    """Traffic split between two versions: the deployment step is destructive and the note says so."""
+    p, b = project(), bundle()
+    plan = plan_deploy(p, b, foreign(deployed(p, b), versions=(("v-new", 10.0), ("v-old", 90.0))))
+    deploy = plan.steps[1]
+    assert isinstance(deploy, DeployVersion) and deploy.ends_split == 2 and plan.destructive_steps == (deploy,)
+    assert any("gradual deployment" in n for n in plan.notes)
+
+
+def test_tags_set_elsewhere_are_kept_and_the_old_hash_tag_dropped() -> None:
+    """Live tags cfworker does not own stay; worker.toml's are added; the legacy hash tag goes."""
+    p, b = project(tags=("team-a",)), bundle()
+    snap = deployed(p, b)
+    snap = replace(snap, settings=replace(snap.settings, tags=("cf:service=app", "cfworker-hash=" + "0" * 32)))
+    step = next(s for s in plan_deploy(p, b, snap).steps if isinstance(s, SetScriptSettings))
+    assert dict(step.changes)["tags"] == ("cf:service=app", "team-a")
+    assert plan_deploy(p, b, replace(snap, settings=replace(snap.settings, tags=("cf:service=app", "team-a")))).steps == ()
+
+
+def test_more_than_eight_tags_in_total_is_a_blocker() -> None:
+    """Tags set elsewhere plus worker.toml's over 8 stop the plan before any write."""
+    p, b = project(tags=("a", "b", "c")), bundle()
+    snap = deployed(p, b)
+    snap = replace(snap, settings=replace(snap.settings, tags=tuple(f"x{i}" for i in range(6))))
+    plan = plan_deploy(p, b, snap)
+    assert plan.blockers and "9 tags" in plan.blockers[0].message
+
+
+def test_logpush_and_observability_change_only_when_they_differ() -> None:
+    """Non-versioned settings are compared against the live script, observability on the keys set."""
+    p, b = project(logpush=True, observability={"enabled": True}), bundle()
+    snap = deployed(p, b)
+    live = replace(snap.settings, logpush=True, observability={"enabled": True, "head_sampling_rate": 1})
+    assert plan_deploy(p, b, replace(snap, settings=live)).steps == ()
+    step = plan_deploy(p, b, replace(snap, settings=replace(live, logpush=False))).steps[0]
+    assert isinstance(step, SetScriptSettings) and step.changes == (("logpush", True),)
+
+
+def test_preview_urls_are_planned_with_workers_dev() -> None:
+    """preview_urls that differ from the live switch plan one subdomain step carrying both values."""
+    p, b = project(preview_urls=False), bundle()
+    snap = deployed(p, b, subdomain=Subdomain(True, True))
+    assert plan_deploy(p, b, snap).steps == (SetWorkersDev("app", True, True, False, True),)
+    assert plan_deploy(p, b, replace(snap, subdomain=Subdomain(True, False))).steps == ()
+    assert plan_deploy(project(), b, deployed(project(), b, subdomain=Subdomain(True, True))).steps == ()
+
+
+def test_custom_domain_with_dns_records_is_a_conflict_unless_override_dns() -> None:
+    """A hostname with records of its own needs --override-dns (destructive); --take-over-routes is not enough."""
+    from cfworker.api.dns import DnsRecord
+
+    p, b = project(routes=(RouteSpec("shop.example.com", custom_domain=True),), workers_dev=False), bundle()
+    snap = deployed(p, b, domain_dns={"shop.example.com": (DnsRecord("r1", "A", "shop.example.com", "192.0.2.1"),)})
+    plan = plan_deploy(p, b, snap, PlanOptions(take_over_routes=True))
+    assert not plan.steps and "--override-dns" in plan.conflicts[0].fix
+    assert plan.conflicts[0].describe() == "custom domain shop.example.com has DNS record(s) of its own: A shop.example.com 192.0.2.1"
+    plan = plan_deploy(p, b, snap, PlanOptions(override_dns=True))
+    attach = plan.steps[0]
+    assert isinstance(attach, AttachDomain) and attach.override_dns and plan.destructive_steps == (attach,)
+
+
+def test_last_custom_domain_removed_from_config_is_detached() -> None:
+    """With no custom domains left in worker.toml, this worker's domain is still found and detached."""
+    p, b = project(), bundle()
+    plan = plan_deploy(p, b, deployed(p, b, domains=(CustomDomain("d2", "old.example.com", "app", ZONE_ID),)))
+    assert plan.steps == (DetachDomain("d2", "old.example.com"),)
 
 
 def test_route_host_and_longest_zone_match() -> None:

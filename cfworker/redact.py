@@ -3,7 +3,9 @@
 Settings register every secret they resolve (API token, global key, secret values read
 for upload); `redact()` replaces each registered value in a text with a fixed marker. The
 terminal writer (`ui`) and the `--debug` log handler pass every line through it, so a
-secret that slips into an exception message or a URL is still never shown.
+secret that slips into an exception message or a URL is still never shown. A password in a
+URL (`https://user:pass@proxy/...`, say in CLOUDFLARE_API_BASE_URL) is masked whether or
+not it was registered, and the `--debug` formatter masks tracebacks too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 
 MARKER = "<redacted>"
 _MIN_LEN = 4  # shorter values would redact ordinary words; such "secrets" are refused earlier
+# scheme://user:password@host: the password part, wherever a URL shows up in a message.
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]*:)([^\s/@]+)(@)")
 
 
 class Redactor:
@@ -32,8 +36,12 @@ class Redactor:
                 self._pattern = None
 
     def redact(self, text: str) -> str:
-        """Return text with every known secret replaced by the marker."""
-        if not self._secrets or not text:
+        """Return text with every known secret (and every password in a URL) replaced by the marker."""
+        if not text:
+            return text
+        if "://" in text:
+            text = _URL_PASSWORD.sub(lambda m: m.group(1) + MARKER + m.group(3), text)
+        if not self._secrets:
             return text
         if self._pattern is None:
             # Longest first, so a secret that contains another is masked whole.
@@ -64,3 +72,10 @@ class RedactingFilter(logging.Filter):
         record.msg = redact(record.getMessage())
         record.args = None
         return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose whole output, an exception's traceback included, is masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))

@@ -30,6 +30,9 @@ DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4"
 # Cloudflare's global limit: 1200 requests per 5 minutes per user.
 DEFAULT_RATE_LIMIT = (1200, 300.0)
 RATE_LIMIT_VAR = "CFWORKER_RATE_LIMIT"
+# The deadline of one API call, all its retries included (a large upload gets more).
+DEFAULT_REQUEST_TIMEOUT = 60.0
+REQUEST_TIMEOUT_VAR = "CFWORKER_REQUEST_TIMEOUT"
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 # (current name, legacy alias wrangler still accepts)
@@ -84,6 +87,7 @@ class Settings:
     api_base_url: Sourced
     warnings: tuple[str, ...] = ()
     rate_limit: tuple[int, float] = DEFAULT_RATE_LIMIT  # requests per window (seconds)
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT  # seconds one API call may take, retries included
 
     def log_sources(self) -> None:
         """Log (for --debug) where each value came from, never the secret itself."""
@@ -228,7 +232,22 @@ def resolve_settings(
         api_base_url=_resolve_base_url(environ, warnings),
         warnings=tuple(warnings),
         rate_limit=parse_rate_limit(environ.get(RATE_LIMIT_VAR)),
+        request_timeout=parse_request_timeout(environ.get(REQUEST_TIMEOUT_VAR)),
     )
+
+
+def parse_request_timeout(value: str | None) -> float:
+    """CFWORKER_REQUEST_TIMEOUT in seconds (default 60): how long one API call may take, retries included."""
+    if value is None or not value.strip():
+        return DEFAULT_REQUEST_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise UserError(f"{REQUEST_TIMEOUT_VAR}={value!r} is not a number of seconds between 0 and 3600",
+                        hint=f"e.g. {REQUEST_TIMEOUT_VAR}=120 for a slow network")
+    return seconds
 
 
 def parse_rate_limit(value: str | None) -> tuple[int, float]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from cfworker.errors import CfWorkerError
-from cfworker.redact import RedactingFilter, redact
+from cfworker.redact import RedactingFilter, RedactingFormatter, redact
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "cyan": "36", "dim": "2", "bold": "1"}
 
@@ -45,6 +45,7 @@ class UI:
     ) -> None:
         self._out = out or sys.stdout
         self._err = err or sys.stderr
+        self._out_closed = False
         self.json_mode = json_mode
         self.quiet = quiet
         self.debug_enabled = debug
@@ -60,8 +61,25 @@ class UI:
         return f"\x1b[{_COLORS[color]}m{text}\x1b[0m"
 
     def _write(self, stream: IO[str], text: str) -> None:
-        stream.write(redact(text) + "\n")
-        stream.flush()
+        if stream is self._out and self._out_closed:
+            return
+        try:
+            stream.write(redact(text) + "\n")
+            stream.flush()
+        except BrokenPipeError:
+            # `cfworker deploy | head`: the reader went away. A deploy in flight must finish, so
+            # output to that stream is dropped from here on instead of aborting the command.
+            self._closed(stream)
+
+    def _closed(self, stream: IO[str]) -> None:
+        if stream is self._out:
+            self._out_closed = True
+        try:  # point the descriptor at /dev/null so the interpreter's final flush is quiet too
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
 
     # -- levels ------------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -129,7 +147,7 @@ class UI:
         """Route `logging` records of cfworker to stderr, secrets masked (only with --debug)."""
         handler = logging.StreamHandler(self._err)
         handler.addFilter(RedactingFilter())
-        handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+        handler.setFormatter(RedactingFormatter("debug: %(name)s: %(message)s"))
         logger = logging.getLogger("cfworker")
         for old in list(logger.handlers):
             logger.removeHandler(old)

@@ -53,17 +53,17 @@ ACCOUNT_TOKEN_HINT = 1000
 
 def verify_token(client: CloudflareClient) -> TokenStatus:
     """Check a user-owned API token (`GET /user/tokens/verify`)."""
-    return TokenStatus.from_api(client.call("GET", "/user/tokens/verify"))
+    return TokenStatus.from_api(client.call_object("GET", "/user/tokens/verify", required=()))
 
 
 def verify_account_token(client: CloudflareClient, account_id: str) -> TokenStatus:
     """Check an account-owned API token (`GET /accounts/{a}/tokens/verify`)."""
-    return TokenStatus.from_api(client.call("GET", f"/accounts/{account_id}/tokens/verify"))
+    return TokenStatus.from_api(client.call_object("GET", f"/accounts/{account_id}/tokens/verify", required=()))
 
 
 def get_user(client: CloudflareClient) -> User:
     """The user a global API key belongs to (`GET /user`)."""
-    return User.from_api(client.call("GET", "/user"))
+    return User.from_api(client.call_object("GET", "/user", required=()))
 
 
 def list_accounts(client: CloudflareClient) -> list[Account]:

@@ -6,12 +6,18 @@ retry, keeps the run inside Cloudflare's rate budget, and reads lists in the sty
 endpoint has (`list_single`, `paginate_pages`, `paginate_cursor`). Resource
 modules (`api/workers.py`, `api/kv.py`, ...) know the URLs; nothing else imports httpx.
 
-Retry rules (one place, see `_should_retry`):
+Bounds (api.transport): each call has one deadline for all its attempts (default 60 s,
+CFWORKER_REQUEST_TIMEOUT; more for large uploads, see `deadline_for`), enforced on every
+socket operation, so connect + send + the entire answer end by it however slowly a server
+answers. An answer is at most 64 MiB, also after decompression (bombs are refused early).
+
+Retry rules (one place, see `_retry_delay`):
   * 429: retried for every method (the limiter refused the request before it ran), after
     `Retry-After` (seconds or HTTP date; at least 1 s; more than 60 s fails fast).
   * 5xx and transport errors: retried with exponential backoff and full jitter, but only
     for idempotent methods (GET, PUT, PATCH, DELETE). A POST is retried only when the
     connection was never made, since a POST that reached Cloudflare may have been applied.
+  * No retry starts when the call's deadline leaves no time for it.
 The sleep function and the clock are injectable, so tests never wait.
 """
 
@@ -30,8 +36,9 @@ from typing import Any
 import httpx
 
 from cfworker import __version__
+from cfworker.api import transport as bounded
 from cfworker.api.errors import ApiErrorItem, CloudflareAPIError, PaginationError, UnexpectedAnswer
-from cfworker.settings import DEFAULT_API_BASE_URL, Credentials
+from cfworker.settings import DEFAULT_API_BASE_URL, DEFAULT_REQUEST_TIMEOUT, Credentials
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,13 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 MAX_RETRY_AFTER = 60.0
 # A list longer than this many pages is a misbehaving server (or 100,000+ items), not a reason to loop.
 MAX_PAGES = 1000
+# Uploads get extra time on top of the deadline: a 10 MB bundle on a slow CI link is not a hang.
+UPLOAD_BYTES_PER_SECOND = 256 * 1024
+
+
+def deadline_for(timeout: float, body_size: int) -> float:
+    """Seconds a call may take in all: the configured timeout, plus time to send a large body."""
+    return timeout + body_size / UPLOAD_BYTES_PER_SECOND
 # Errors raised before any byte of the request left this machine: safe to retry for POST.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
@@ -129,7 +143,7 @@ class CloudflareClient:
         *,
         base_url: str = DEFAULT_API_BASE_URL,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = 60.0,
+        timeout: float = DEFAULT_REQUEST_TIMEOUT,
         max_attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
         budget: RateBudget | None = None,
@@ -138,12 +152,18 @@ class CloudflareClient:
         self.credentials = credentials
         self.base_url = base_url.rstrip("/")
         self.max_attempts = max_attempts
+        self.timeout = timeout
         self._sleep = sleep
         self._rand = rand
         self.budget = budget if budget is not None else RateBudget(sleep=sleep)
         self.request_count = 0
+        # Write requests that may have changed something: every write attempt except those
+        # refused with a 4xx answer or that never left this machine. "Nothing was written"
+        # (exit 1) is only ever claimed when this did not move.
+        self.writes_landed = 0
         self._count_lock = threading.Lock()
-        headers = {"User-Agent": f"cfworker/{__version__}", "Accept": "application/json"}
+        # gzip only: the client decodes answers itself, with a bound (api.transport.read_body).
+        headers = {"User-Agent": f"cfworker/{__version__}", "Accept": "application/json", "Accept-Encoding": "gzip"}
         if credentials is not None:
             headers.update(credentials.headers())
         self._http = httpx.Client(
@@ -156,6 +176,7 @@ class CloudflareClient:
             # proxy) never does TLS, so it skips that. https always verifies certificates.
             verify=not self.base_url.startswith("http://"),
         )
+        bounded.bound_client(self._http)
 
     @property
     def sleep(self) -> Callable[[float], None]:
@@ -177,6 +198,21 @@ class CloudflareClient:
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request and return the envelope's `result` (None for 204)."""
         return self.call_envelope(method, path, **kwargs).result
+
+    def call_object(self, method: str, path: str, *, required: tuple[str, ...] = ("id",), **kwargs: Any) -> dict[str, Any]:
+        """Send a request whose `result` must be an object holding `required` keys (else UnexpectedAnswer).
+
+        Write steps read ids from their answers; `result: null`, `"ok"` or an object without
+        the id fail that step with a message naming the call, not a KeyError later.
+        """
+        result = self.call(method, path, **kwargs)
+        if not isinstance(result, dict):
+            got = "null" if result is None else type(result).__name__
+            raise UnexpectedAnswer(method, path, f"expected an object as result, got {got}")
+        missing = [k for k in required if result.get(k) in (None, "")]
+        if missing:
+            raise UnexpectedAnswer(method, path, f"the result has no {', '.join(missing)}")
+        return result
 
     def call_envelope(
         self,
@@ -282,34 +318,71 @@ class CloudflareClient:
     # -- internals -------------------------------------------------------------------
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         method = method.upper()
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        deadline: float | None = None
         attempt = 0
         while True:
             attempt += 1
-            self.budget.acquire()
+            self.budget.acquire()  # our own pacing is not part of the call's deadline
             with self._count_lock:
                 self.request_count += 1
             started = time.perf_counter()
+            request = self._http.build_request(method, path, **kwargs)
+            if deadline is None:  # one deadline for the call, its retries included
+                size = int(request.headers.get("content-length") or 0)
+                deadline = time.monotonic() + deadline_for(self.timeout, size)
             try:
-                response = self._http.request(method, path, **{k: v for k, v in kwargs.items() if v is not None})
-            except httpx.TransportError as exc:
+                response = self._exchange(request, deadline)
+            except (httpx.TransportError, bounded.DeadlinePassed) as exc:
                 elapsed = (time.perf_counter() - started) * 1000
                 log.debug("%s %s -> %s after %.0f ms (attempt %d)", method, path, type(exc).__name__, elapsed, attempt)
                 never_sent = isinstance(exc, _NOT_SENT)
-                if attempt < self.max_attempts and (method in IDEMPOTENT or never_sent):
-                    self._sleep(backoff_delay(attempt, rand=self._rand))
+                self._count_write(method, landed=not never_sent)
+                late = deadline - time.monotonic() <= 0
+                wait = backoff_delay(attempt, rand=self._rand)
+                if (attempt < self.max_attempts and (method in IDEMPOTENT or never_sent) and not late
+                        and wait < deadline - time.monotonic()):
+                    self._sleep(wait)
                     continue
+                if late:
+                    detail = (f"no complete answer within {deadline_for(self.timeout, 0):.0f} s "
+                              "(set CFWORKER_REQUEST_TIMEOUT to allow more)")
+                else:
+                    detail = f"{_describe_transport_error(exc)} at {self.base_url}"
                 raise CloudflareAPIError(
                     method=method, path=path, status=None,
-                    detail=f"{_describe_transport_error(exc)} at {self.base_url}"
-                    + ("" if never_sent or method in IDEMPOTENT else "; the request may have been applied"),
+                    detail=detail + ("" if never_sent or method in IDEMPOTENT else "; the request may have been applied"),
                 ) from None
+            except bounded.AnswerTooLarge as exc:
+                self._count_write(method, landed=True)
+                raise UnexpectedAnswer(method, path, str(exc)) from None
+            self._count_write(method, landed=not 400 <= response.status_code < 500)
             elapsed = (time.perf_counter() - started) * 1000
             log.debug("%s %s -> %d in %.0f ms (attempt %d)", method, path, response.status_code, elapsed, attempt)
             delay = self._retry_delay(method, response, attempt)
-            if delay is None:
+            if delay is None or delay >= deadline - time.monotonic():
                 return response
-            response.close()
             self._sleep(delay)
+
+    def _count_write(self, method: str, *, landed: bool) -> None:
+        if landed and method not in ("GET", "HEAD", "OPTIONS"):
+            with self._count_lock:
+                self.writes_landed += 1
+
+    def _exchange(self, request: httpx.Request, deadline: float) -> httpx.Response:
+        """Send one attempt and read the whole (bounded) answer by the deadline."""
+        bounded.set_deadline(deadline)
+        try:
+            streamed = self._http.send(request, stream=True)
+            try:
+                body = bounded.read_body(streamed)
+            finally:
+                streamed.close()
+        finally:
+            bounded.set_deadline(None)
+        headers = [(k, v) for k, v in streamed.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(streamed.status_code, headers=headers, content=body, request=request)
 
     def _retry_delay(self, method: str, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before retrying this response, or None to return it."""
@@ -388,7 +461,7 @@ def _error_item(raw: Any) -> ApiErrorItem:
     return ApiErrorItem(None, str(raw))
 
 
-def _describe_transport_error(exc: httpx.TransportError) -> str:
+def _describe_transport_error(exc: Exception) -> str:
     names = {
         httpx.ConnectError: "could not connect",
         httpx.ConnectTimeout: "timed out connecting",

@@ -134,18 +134,19 @@ def list_records(client: CloudflareClient, zone_id: str, *, type: str | None = N
 
 def create_record(client: CloudflareClient, zone_id: str, data: RecordData) -> DnsRecord:
     """Create one record. A POST: an identical record answers 81058 (81057 before), never retried."""
-    return DnsRecord.from_api(client.call("POST", _path(zone_id), json=data.to_api()))
+    return DnsRecord.from_api(client.call_object("POST", _path(zone_id), json=data.to_api()))
 
 
 def update_record(client: CloudflareClient, zone_id: str, record_id: str, data: RecordData) -> DnsRecord:
     """Replace a record's fields (PUT: fields left out fall back to their defaults)."""
-    return DnsRecord.from_api(client.call("PUT", f"{_path(zone_id)}/{record_id}", json=data.to_api()))
+    return DnsRecord.from_api(client.call_object("PUT", f"{_path(zone_id)}/{record_id}", json=data.to_api()))
 
 
 def patch_record(client: CloudflareClient, zone_id: str, record_id: str, new: RecordData, *,
                  old: RecordData) -> DnsRecord:
     """Send only the fields of `new` that differ from `old` (PATCH); the others keep their values."""
-    return DnsRecord.from_api(client.call("PATCH", f"{_path(zone_id)}/{record_id}", json=new.changes_from(old)))
+    return DnsRecord.from_api(client.call_object("PATCH", f"{_path(zone_id)}/{record_id}",
+                                                 json=new.changes_from(old)))
 
 
 def delete_record(client: CloudflareClient, zone_id: str, record_id: str) -> None:
@@ -170,11 +171,11 @@ def batch(client: CloudflareClient, zone_id: str, *, deletes: Sequence[str] = ()
         body["puts"] = [{"id": record_id, **data.to_api()} for record_id, data in puts]
     if posts:
         body["posts"] = [data.to_api() for data in posts]
-    result = client.call("POST", f"{_path(zone_id)}/batch", json=body) or {}
+    result = client.call_object("POST", f"{_path(zone_id)}/batch", json=body, required=())
 
     def records(key: str) -> tuple[DnsRecord, ...]:
-        return tuple(DnsRecord.from_api(d) for d in result.get(key) or ())
-    return BatchResult(deleted=tuple(str(d.get("id", "")) for d in result.get("deletes") or ()),
+        return tuple(DnsRecord.from_api(d) for d in result.get(key) or () if isinstance(d, dict) and "id" in d)
+    return BatchResult(deleted=tuple(str(d.get("id", "")) for d in result.get("deletes") or () if isinstance(d, dict)),
                        patched=records("patches"), put=records("puts"), posted=records("posts"))
 
 

@@ -46,7 +46,7 @@ def list_namespaces(client: CloudflareClient, account_id: str) -> list[KVNamespa
 
 def create_namespace(client: CloudflareClient, account_id: str, title: str) -> KVNamespace:
     """Create a namespace. A POST: a duplicate title fails with 10014, so callers look up first."""
-    return KVNamespace.from_api(client.call("POST", _ns(account_id), json={"title": title}))
+    return KVNamespace.from_api(client.call_object("POST", _ns(account_id), json={"title": title}))
 
 
 def delete_namespace(client: CloudflareClient, account_id: str, namespace_id: str) -> None:

@@ -61,8 +61,8 @@ def list_script_routes(client: CloudflareClient, account_id: str, script: str) -
 
 def create_route(client: CloudflareClient, zone_id: str, pattern: str, script: str) -> str:
     """Create a route for a script; returns the route id. A POST: never retried after it was sent."""
-    result = client.call("POST", f"/zones/{zone_id}/workers/routes", json={"pattern": pattern, "script": script})
-    return str(result.get("id", "")) if isinstance(result, dict) else str(result or "")
+    result = client.call_object("POST", f"/zones/{zone_id}/workers/routes", json={"pattern": pattern, "script": script})
+    return str(result["id"])
 
 
 def update_route(client: CloudflareClient, zone_id: str, route_id: str, pattern: str, script: str) -> None:

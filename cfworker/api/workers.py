@@ -111,7 +111,7 @@ class LiveDeployment:
 def get_settings(client: CloudflareClient, account_id: str, name: str) -> ScriptSettings | None:
     """The live script's settings, or None when the script does not exist yet."""
     try:
-        return ScriptSettings.from_api(client.call("GET", f"{_script(account_id, name)}/settings") or {})
+        return ScriptSettings.from_api(client.call_object("GET", f"{_script(account_id, name)}/settings", required=()))
     except CloudflareAPIError as exc:
         if _is_not_found(exc):
             return None
@@ -124,12 +124,12 @@ def list_deployments(client: CloudflareClient, account_id: str, name: str) -> tu
     None when the script does not exist.
     """
     try:
-        d = client.call("GET", f"{_script(account_id, name)}/deployments")
+        d = client.call_object("GET", f"{_script(account_id, name)}/deployments", required=())
     except CloudflareAPIError as exc:
         if _is_not_found(exc):
             return None
         raise
-    items = d.get("deployments") if isinstance(d, dict) else None
+    items = d.get("deployments")
     if not isinstance(items, list):
         raise UnexpectedAnswer("GET", f"{_script(account_id, name)}/deployments", "no deployments list in the result")
     return tuple(LiveDeployment.from_api(i) for i in items if isinstance(i, dict))
@@ -185,7 +185,7 @@ def delete_script(client: CloudflareClient, account_id: str, name: str) -> None:
 def get_subdomain(client: CloudflareClient, account_id: str, name: str) -> Subdomain | None:
     """Whether the script answers on workers.dev; None when the script does not exist."""
     try:
-        d = client.call("GET", f"{_script(account_id, name)}/subdomain") or {}
+        d = client.call_object("GET", f"{_script(account_id, name)}/subdomain", required=())
     except CloudflareAPIError as exc:
         if _is_not_found(exc):
             return None
@@ -206,7 +206,8 @@ def set_subdomain(client: CloudflareClient, account_id: str, name: str, *, enabl
     if previews_enabled is not None:
         body["previews_enabled"] = previews_enabled
         headers = PREVIEWS_API_DATE
-    d = client.call("POST", f"{_script(account_id, name)}/subdomain", json=body, headers=headers) or {}
+    d = client.call_object("POST", f"{_script(account_id, name)}/subdomain", json=body, headers=headers,
+                           required=("enabled",))
     return Subdomain(bool(d.get("enabled", enabled)), d.get("previews_enabled"))
 
 
@@ -218,7 +219,7 @@ def patch_script_settings(client: CloudflareClient, account_id: str, name: str, 
 def get_account_subdomain(client: CloudflareClient, account_id: str) -> str | None:
     """The account's `<name>.workers.dev` name, or None when it has none yet."""
     try:
-        d = client.call("GET", f"/accounts/{account_id}/workers/subdomain") or {}
+        d = client.call_object("GET", f"/accounts/{account_id}/workers/subdomain", required=())
     except CloudflareAPIError as exc:
         if _is_not_found(exc):
             return None
@@ -229,12 +230,12 @@ def get_account_subdomain(client: CloudflareClient, account_id: str) -> str | No
 def get_schedules(client: CloudflareClient, account_id: str, name: str) -> tuple[str, ...] | None:
     """The script's cron expressions, or None when the script does not exist."""
     try:
-        d = client.call("GET", f"{_script(account_id, name)}/schedules") or {}
+        d = client.call_object("GET", f"{_script(account_id, name)}/schedules", required=())
     except CloudflareAPIError as exc:
         if _is_not_found(exc):
             return None
         raise
-    return tuple(s["cron"] for s in d.get("schedules") or () if "cron" in s)
+    return tuple(str(s["cron"]) for s in d.get("schedules") or () if isinstance(s, dict) and "cron" in s)
 
 
 def put_schedules(client: CloudflareClient, account_id: str, name: str, crons: Sequence[str]) -> None:
@@ -245,12 +246,12 @@ def put_schedules(client: CloudflareClient, account_id: str, name: str, crons: S
 def list_secrets(client: CloudflareClient, account_id: str, name: str) -> list[str] | None:
     """Names of the script's secrets (values are never returned), or None without a script."""
     try:
-        items = client.call("GET", f"{_script(account_id, name)}/secrets") or []
+        items = client.list_single(f"{_script(account_id, name)}/secrets")
     except CloudflareAPIError as exc:
         if _is_not_found(exc):
             return None
         raise
-    return sorted(str(i["name"]) for i in items if "name" in i)
+    return sorted(str(i["name"]) for i in items if isinstance(i, dict) and "name" in i)
 
 
 def put_secret(client: CloudflareClient, account_id: str, name: str, secret_name: str, value: str) -> None:

@@ -97,7 +97,7 @@ def build_project(
     if project.build.command:
         command_ms = run_build_command(project, runner=runner, log_output=log, environ=environ)
 
-    outdir.mkdir(parents=True, exist_ok=True)
+    prepare_outdir(outdir, root)
     previous = _previous_outputs(outdir)
     argv = esbuild_argv(project, outdir=outdir, esbuild=esbuild_path, color=color)
     _log_debug_argv(argv, root)
@@ -208,6 +208,23 @@ def _rule_modules(project: Project, meta: Metafile, outdir: Path) -> list[Module
         name = posixpath.basename(asset.path)
         modules.append(Module(name, (outdir / name).read_bytes(), rule.type))
     return sorted(modules, key=lambda m: m.name)
+
+
+def prepare_outdir(outdir: Path, root: Path) -> None:
+    """Create the output folder; a file in its place or an unwritable folder is a one-line BundleError."""
+    shown = os.path.relpath(outdir, root) if outdir.is_relative_to(root) else str(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise BundleError(f"cannot write the bundle: {shown} is a file, not a folder",
+                          hint=f"remove or rename {shown}, or pass --outdir DIR")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        probe = outdir / ".cfworker-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(outdir) else ""
+        raise BundleError(f"cannot write the bundle to {shown}: {exc.strerror or exc}{where}",
+                          hint="pass --outdir DIR with a folder you can write") from None
 
 
 def _previous_outputs(outdir: Path) -> set[str]:

@@ -140,7 +140,13 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None, *, app: AppContext | None = None) -> None:
     """Run the CLI and exit with the code the outcome maps to (the error boundary)."""
-    app = app or AppContext()
+    try:
+        app = app or AppContext()
+    except CfWorkerError as exc:  # e.g. the working directory was deleted
+        from cfworker.ui import UI
+
+        UI().report(exc)
+        sys.exit(exc.exit_code)
     _stop_on_sigterm()
     code = run(argv, app=app)
     sys.exit(code)
@@ -181,11 +187,27 @@ def run(argv: Sequence[str] | None = None, *, app: AppContext) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_FAILED
-    except Exception as exc:  # a bug: show it plainly, traceback only on request
+    except OSError as exc:  # a local problem (a folder that is a file, no space, no permission): not a bug
+        where = f": {exc.filename}" if exc.filename else ""
+        extra = f" -> {exc.filename2}" if getattr(exc, "filename2", None) else ""
+        app.ui.error(f"{exc.strerror or exc}{where}{extra}",
+                     hint="check that path (it must exist and be writable), then rerun")
         if app.debug:
-            raise
+            _traceback(app)
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: show it plainly, the (redacted) traceback only on request
         app.ui.error(
             f"unexpected {type(exc).__name__}: {exc}",
             hint="this is a bug in cfworker; rerun with --debug for a traceback and report it",
         )
+        if app.debug:
+            _traceback(app)
         return EXIT_FAILED
+
+
+def _traceback(app: AppContext) -> None:
+    """The current exception's traceback on stderr, through the redactor like every other line."""
+    import traceback
+
+    for line in traceback.format_exc().rstrip().splitlines():
+        app.ui.passthrough(line)

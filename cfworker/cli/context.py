@@ -27,12 +27,23 @@ if TYPE_CHECKING:
     from cfworker.watch import WatchOptions
 
 
+def current_directory() -> Path:
+    """The working directory; a deleted one is a one-line error (every command needs it)."""
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        from cfworker.errors import UserError
+
+        raise UserError("the current directory no longer exists (it was deleted or moved)",
+                        hint="cd into the project again and rerun") from None
+
+
 @dataclass
 class AppContext:
     """Per-run state and factories shared by all commands."""
 
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    cwd: Path = field(default_factory=Path.cwd)
+    cwd: Path = field(default_factory=lambda: current_directory())
     ui: UI = field(default_factory=UI)
     debug: bool = False
     json_mode: bool = False
@@ -173,6 +184,7 @@ class AppContext:
             settings.credentials,
             base_url=settings.api_base_url.value,
             transport=self.transport,
+            timeout=settings.request_timeout,
             sleep=self.sleep,
             budget=RateBudget(limit, window, sleep=self.sleep),
         )

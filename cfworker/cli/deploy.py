@@ -40,8 +40,8 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
                                  no_config_write=no_config_write, no_hooks=no_hooks,
                                  account_id=app.account_id_flag, outdir=outdir)
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
+    from cfworker.concurrency import DaemonPool
     from cfworker.deploy import DeployOptions, run_deploy
     from cfworker.deploy.render import render_summary
 
@@ -55,7 +55,7 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
                             interactive=app.is_interactive, no_hooks=no_hooks)
     # esbuild runs while the API client is set up and Cloudflare is read: the build does not
     # depend on remote state, and against the real API the reads dominate.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with DaemonPool(max_workers=1, name="build") as pool:
         future = pool.submit(app.build_bundle, project, outdir=outdir)
         client: Any = None
         try:

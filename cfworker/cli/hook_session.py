@@ -79,16 +79,18 @@ def apply_steps(app: AppContext, client: CloudflareClient, steps: Sequence[HookS
     from cfworker.deploy.hook_runner import HookRunner
     from cfworker.errors import CfWorkerError
 
-    runner = HookRunner(client)
+    runner = HookRunner(client, announce=app.ui.info)
     outputs: list[dict[str, Any]] = []
+    landed = client.writes_landed
     for step in steps:
         try:
             outputs.append(runner.run(step))
         except CfWorkerError as exc:
-            if not outputs:
+            if not outputs and client.writes_landed == landed:  # refused cleanly: nothing was written
                 raise
-            raise PartialFailure(f"{len(outputs)} of {len(steps)} request(s) applied, then: {exc.message}",
-                                 hint="rerun the same command to finish",
+            done = f"{len(outputs)} of {len(steps)} request(s) applied" if outputs else \
+                "the request reached Cloudflare and may have been applied"
+            raise PartialFailure(f"{done}, then: {exc.message}", hint="rerun the same command to finish",
                                  notes=exc.notes) from None
         app.ui.success(f"done: {step.describe()}")
     return outputs

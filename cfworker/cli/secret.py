@@ -45,10 +45,19 @@ def _target(app: AppContext, script_name: str | None) -> tuple[Any, str, str, An
     return client, app.account_id(settings, client), script_name, project
 
 
+def _stdin_is_terminal(app: AppContext) -> bool:
+    if app.interactive is not None:  # tests decide
+        return app.interactive
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def read_value(stream: Any, *, interactive: bool, name: str) -> str:
     """A secret value from a hidden prompt or from stdin (one trailing newline removed)."""
     if interactive:
-        value = click.prompt(f"Value for secret {name}", hide_input=True, default="", show_default=False)
+        value = click.prompt(f"Value for secret {name}", hide_input=True, default="", show_default=False, err=True)
     else:
         value = stream.read()
         if value.endswith("\r\n"):
@@ -88,18 +97,28 @@ def _valid_name(name: str, where: str = "") -> str:
 
 @secret.command("put")
 @click.argument("name")
+@click.argument("value_given", nargs=-1, metavar="")
 @_name_option
 @project_options
 @account_option
 @debug_option
 @json_option
 @pass_app
-def secret_put(app: AppContext, name: str, script_name: str | None) -> None:
-    """Create or replace secret NAME; the value is read from stdin."""
+def secret_put(app: AppContext, name: str, value_given: tuple[str, ...], script_name: str | None) -> None:
+    """Create or replace secret NAME; the value is read from stdin (a hidden prompt on a terminal)."""
     from cfworker.api import workers as api
 
+    if value_given:
+        for value in value_given:  # it is on the command line already; at least keep it out of our output
+            REDACTOR.add(value)
+        raise UserError(f"secret put takes only the secret's name, not its value ({len(value_given)} extra "
+                        "argument(s) refused; the value is not shown)",
+                        hint=f"a value on the command line lands in shell history and process lists: pipe it in, "
+                             f"printf %s \"$VALUE\" | cfworker secret put {name}, or type it at the hidden prompt")
     _valid_name(name)
-    value = read_value(sys.stdin, interactive=app.is_interactive, name=name)
+    # A hidden prompt whenever stdin is a terminal, whatever stdout is (`secret put X | tee log`
+    # must not echo what is typed); piped stdin is read as is.
+    value = read_value(sys.stdin, interactive=_stdin_is_terminal(app), name=name)
     client, account_id, script, project = _target(app, script_name)
     with client:
         created = _ensure_worker(app, client, account_id, script, project)

@@ -58,7 +58,11 @@ def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
                                     display_path=shown, is_file=Path.is_file)
     if project is None:
         raise diagnostics.to_error()
-    return project, diagnostics.render_warnings()
+    from dataclasses import replace
+
+    from cfworker.config.writeback import text_digest
+
+    return replace(project, config_digest=text_digest(text)), diagnostics.render_warnings()
 
 
 def config_account_id(config_path: Path | None, *, env: str | None, cwd: Path) -> tuple[str | None, Path | None]:

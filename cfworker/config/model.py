@@ -190,6 +190,7 @@ class Project:
     placement: dict[str, Any] | None = None  # {"mode": "smart"} etc.
     usage_model: str | None = None
     tags: tuple[str, ...] = ()
+    config_digest: str | None = None  # sha256 of the text validated (write-back checks it is unchanged)
 
     @property
     def wants_workers_dev(self) -> bool:

@@ -162,6 +162,7 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
     build = compose_build(d, top.build, env.build if env else None, env.prefix if env else None)
     if name is None or main is None or compatibility_date is None:
         return None
+    bindings: dict[str, Any] = {key: value or () for key, value in selected.bindings.items()}
     return Project(
         config_path=config_path, root=config_path.parent, name=name, main=main,
         compatibility_date=compatibility_date, env=env_name,
@@ -171,7 +172,7 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
         dns_batch_size=selected.dns_batch_size,
         keep_vars=bool(top.keep_vars), logpush=inherit("logpush"), observability=inherit("observability"),
         placement=inherit("placement"), usage_model=inherit("usage_model"), tags=inherit("tags") or (),
-        **{key: value or () for key, value in selected.bindings.items()},
+        **bindings,
     )
 
 

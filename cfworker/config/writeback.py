@@ -2,17 +2,49 @@
 
 After a deploy finds or creates the KV namespace of a `[[kv_namespaces]]` entry that has
 no `id`, the id is added to that entry so the config pins it from then on. tomlkit keeps
-comments, key order, quoting and blank lines; only the one `id = "..."` line is added.
-The file is replaced atomically, so an interrupted write cannot leave half a config.
+comments, key order, quoting and blank lines; only the one `id = "..."` line is added, and
+the file keeps what the user wrote around it: a UTF-8 byte-order mark and CRLF line ends
+stay. A symlinked worker.toml is followed and its target written. The file is replaced
+atomically, so an interrupted write cannot leave half a config.
+
+The file is never clobbered: when it changed on disk since the deploy loaded it (an edit
+during the deploy), it is read again and only the id lines are applied if it still parses;
+when it does not parse, or is read-only, nothing is written and the caller prints the ids
+to add by hand. None of this changes a deploy's exit code.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+BOM = "\ufeff"
+
+
+def text_digest(text: str) -> str:
+    """The digest the loader records of the text it validated (compared before writing back)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class WriteBack:
+    """What a write-back did: bindings written, or why not and what to add by hand."""
+
+    written: list[str] = field(default_factory=list)
+    manual: dict[str, str] = field(default_factory=dict)  # binding -> id, when the file could not be written
+    reason: str | None = None  # why `manual` is not empty
+    reread: bool = False  # the file had changed since it was loaded; ids applied to the new text
+
+    def by_hand(self, env: str | None) -> str:
+        """The TOML lines a user adds for `manual` (one `[[kv_namespaces]]` entry each)."""
+        table = f"env.{env}.kv_namespaces" if env else "kv_namespaces"
+        return "  ".join(f'[[{table}]] binding = "{b}" id = "{i}"' for b, i in self.manual.items())
 
 
 def _kv_array(doc: Any, env: str | None) -> Any:
@@ -22,27 +54,70 @@ def _kv_array(doc: Any, env: str | None) -> Any:
     return None if env_table is None else env_table.get("kv_namespaces")
 
 
-def write_kv_ids(config_path: Path, env: str | None, ids: Mapping[str, str]) -> list[str]:
+def write_kv_ids(config_path: Path, env: str | None, ids: Mapping[str, str], *,
+                 loaded_digest: str | None = None) -> WriteBack:
     """Set `id` on each kv_namespaces entry (of [env.NAME] when env is given) named in ids.
 
-    Entries that already have an id are left alone. Returns the bindings written.
+    Entries that already have an id are left alone. `loaded_digest` is the digest of the text
+    the deploy validated; a different text on disk means someone edited the file meanwhile.
     """
     import tomlkit
+    from tomlkit.exceptions import TOMLKitError
 
-    text = config_path.read_text(encoding="utf-8")
-    doc = tomlkit.parse(text)
+    target = Path(os.path.realpath(config_path))
+    result = WriteBack()
+    try:
+        raw = target.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _manual(result, ids, f"it cannot be read now ({getattr(exc, 'strerror', None) or exc})")
+    bom = raw.startswith(BOM)
+    text = raw[1:] if bom else raw
+    result.reread = loaded_digest is not None and text_digest(text) != loaded_digest
+    try:
+        doc = tomlkit.parse(text)
+    except (TOMLKitError, ValueError):
+        return _manual(result, ids, "it changed during the deploy and is not valid TOML now")
     entries = _kv_array(doc, env)
     if entries is None:
-        return []
-    written = []
+        return result
     for entry in entries:
-        binding = entry.get("binding")
-        if binding in ids and not entry.get("id"):
+        binding = entry.get("binding") if hasattr(entry, "get") else None
+        if isinstance(binding, str) and binding in ids and not entry.get("id"):
             entry["id"] = ids[binding]
-            written.append(str(binding))
-    if written:
-        atomic_write_text(config_path, tomlkit.dumps(doc))
-    return written
+            result.written.append(str(binding))
+    if not result.written:
+        return result
+    out = tomlkit.dumps(doc)
+    if "\r\n" in text:  # tomlkit writes new lines with \n; keep the file's CRLF
+        out = out.replace("\r\n", "\n").replace("\n", "\r\n")
+    if not _writable(target):
+        pending = {b: ids[b] for b in result.written}
+        result.written = []
+        return _manual(result, pending, "it is read-only")
+    try:
+        atomic_write_text(target, (BOM if bom else "") + out)
+    except OSError as exc:
+        pending = {b: ids[b] for b in result.written}
+        result.written = []
+        return _manual(result, pending, f"it could not be written ({exc.strerror or exc})")
+    return result
+
+
+def _manual(result: WriteBack, ids: Mapping[str, str], reason: str) -> WriteBack:
+    result.manual.update(ids)
+    result.reason = reason
+    return result
+
+
+def _writable(path: Path) -> bool:
+    """The file has a write bit and it and its folder can be written (the atomic replace needs both).
+
+    The write bits are checked too: root may write anything, but a file without them was
+    made read-only on purpose.
+    """
+    mode = path.stat().st_mode
+    has_bit = bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    return has_bit and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

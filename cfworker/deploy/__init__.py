@@ -145,7 +145,8 @@ def run_deploy(
     def on_applied(res: Any) -> None:
         ui.info(f"  done: {res.step.describe()}")
 
-    executor = Executor(client, account_id=account_id, project=project, bundle=bundle, on_applied=on_applied)
+    executor = Executor(client, account_id=account_id, project=project, bundle=bundle, on_applied=on_applied,
+                        announce=lambda line: ui.info(f"  {line}"))
     exec_started = time.perf_counter()
     execution = executor.execute(plan)
     timings["execute"] = (time.perf_counter() - exec_started) * 1000
@@ -184,8 +185,12 @@ def _exit_code(execution: ExecutionResult) -> tuple[int, str]:
         # The script and routes are live; a hook failure never undoes them (STYLE §3.6).
         names = "; ".join(r.step.describe() for r in failed)
         return EXIT_PARTIAL, f"deployed, but {len(failed)} post-deploy hook(s) failed: {names}"
-    if not applied:
+    if not execution.wrote:
         return EXIT_FAILED, "deploy failed before any change was applied"
+    if not applied:
+        # A write reached Cloudflare and its answer was lost or odd: it may have been applied.
+        return EXIT_PARTIAL, ("deploy failed after a write reached Cloudflare (it may have been applied); "
+                              "rerun `cfworker deploy` to finish")
     return EXIT_PARTIAL, (f"partially deployed: {len(applied)} change(s) applied, {len(failed)} failed; "
                           "rerun `cfworker deploy` to finish")
 
@@ -202,14 +207,17 @@ def _write_back_ids(project: Project, plan: Plan, execution: ExecutionResult, ui
     if not ids:
         return []
     try:
-        written = write_kv_ids(project.config_path, project.env, ids)
-    except OSError as exc:
-        ui.warn(f"could not write KV namespace ids into {project.config_path}: {exc.strerror}; "
-                f"add them by hand: {ids}")
+        result = write_kv_ids(project.config_path, project.env, ids, loaded_digest=project.config_digest)
+    except Exception as exc:  # the deploy is done; a write-back problem never changes its outcome
+        ui.warn(f"could not write KV namespace ids into {project.config_path}: {exc}; add them by hand: {ids}")
         return []
-    if written:
-        ui.info(f"  wrote KV namespace id(s) for {', '.join(written)} into {project.config_path.name}")
-    return written
+    if result.manual:
+        ui.warn(f"did not write KV namespace ids into {project.config_path}: {result.reason}; add them by hand: "
+                f"{result.by_hand(project.env)}")
+    if result.written:
+        again = " (it had changed during the deploy: applied to the new text)" if result.reread else ""
+        ui.info(f"  wrote KV namespace id(s) for {', '.join(result.written)} into {project.config_path.name}{again}")
+    return result.written
 
 
 def _finish(outcome: DeployOutcome, client: CloudflareClient | None) -> DeployOutcome:

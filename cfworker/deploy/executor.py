@@ -12,6 +12,7 @@ Ctrl-C stops after recording which steps were applied.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ from cfworker.deploy.plan import (
 from cfworker.errors import CfWorkerError
 from cfworker.upload import build_upload_form, hash_annotation
 
+log = logging.getLogger(__name__)
+
 Status = Literal["applied", "failed", "skipped", "interrupted"]
 # "Already exists" answers of create calls: 10014 KV title, 10020 route pattern,
 # 81057/81058 identical DNS record. The executor then reads the state back and adopts it
@@ -74,6 +77,12 @@ class ExecutionResult:
 
     results: list[StepResult] = field(default_factory=list)
     interrupted: bool = False
+    writes_landed: int = 0  # write requests that may have changed something (CloudflareClient.writes_landed)
+
+    @property
+    def wrote(self) -> bool:
+        """True when anything may have been written: a step applied, or a write reached Cloudflare."""
+        return bool(self.applied) or self.writes_landed > 0
 
     @property
     def applied(self) -> list[StepResult]:
@@ -92,18 +101,27 @@ class Executor:
 
     def __init__(self, client: CloudflareClient, *, account_id: str, project: Project, bundle: Bundle,
                  on_applied: Callable[[StepResult], None] | None = None,
-                 on_start: Callable[[Step], None] | None = None) -> None:
+                 on_start: Callable[[Step], None] | None = None,
+                 announce: Callable[[str], None] | None = None) -> None:
         self.client = client
         self.account_id = account_id
         self.project = project
         self.bundle = bundle
         self._on_applied = on_applied or (lambda r: None)
         self._on_start = on_start or (lambda s: None)
-        self._hooks = HookRunner(client)
+        self._hooks = HookRunner(client, announce=announce)
 
     def execute(self, plan: Plan) -> ExecutionResult:
         """Run the plan's steps in order (see the module docstring for failure rules)."""
         result = ExecutionResult()
+        landed_before = self.client.writes_landed
+        try:
+            self._execute(plan, result)
+        finally:
+            result.writes_landed = self.client.writes_landed - landed_before
+        return result
+
+    def _execute(self, plan: Plan, result: ExecutionResult) -> None:
         stop = False
         for step in plan.steps:
             if stop:  # only a failure before the post phase sets it: hooks need the deploy in place
@@ -119,20 +137,25 @@ class Executor:
                 result.interrupted = True
                 for rest in plan.steps[plan.steps.index(step) + 1:]:
                     result.results.append(StepResult(rest, "skipped", "interrupted"))
-                return result
+                return
             except CfWorkerError as exc:
                 recovered = self._recover(step, exc)
                 if recovered is not None:
                     res = StepResult(step, "applied", detail="confirmed after an unclear answer", output=recovered)
                 else:
                     res = StepResult(step, "failed", detail=exc.message, error=exc)
-                    if step.phase != "post":
-                        stop = True
+                    stop = stop or step.phase != "post"
+            except Exception as exc:  # a bug, or an answer no step expected: still an ordinary failed step
+                log.debug("step %s raised", step.key, exc_info=True)
+                error = CfWorkerError(f"unexpected {type(exc).__name__}: {exc}",
+                                      hint="this is a bug in cfworker; rerun with --debug for the traceback and "
+                                           "report it")
+                res = StepResult(step, "failed", detail=error.message, error=error)
+                stop = stop or step.phase != "post"
             res.elapsed_ms = (time.perf_counter() - started) * 1000
             result.results.append(res)
             if res.status == "applied":
                 self._on_applied(res)
-        return result
 
     # -- one step -----------------------------------------------------------------
     def _run(self, step: Step, so_far: ExecutionResult) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ a batch) failed without a clear answer: a batch is all or nothing, so one read t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cfworker.api import cache as cache_api
@@ -31,11 +32,16 @@ _RECORD_GONE = 81044  # "Record does not exist."
 
 
 class HookRunner:
-    """Performs hook steps with one client; keeps one purge pacer per zone plan for the run."""
+    """Performs hook steps with one client; keeps the purge pacers of each zone plan for the run.
 
-    def __init__(self, client: CloudflareClient) -> None:
+    Purge limits are per account and plan (api.cache), so one pacer per plan and kind serves
+    every zone of that plan. `announce` gets a line whenever pacing waits longer than a second.
+    """
+
+    def __init__(self, client: CloudflareClient, *, announce: Callable[[str], None] | None = None) -> None:
         self.client = client
-        self._pacers: dict[str, cache_api.PurgePacer] = {}
+        self._pacers: dict[tuple[str, str], cache_api.PurgePacer] = {}
+        self._announce = announce
 
     def run(self, step: HookStep) -> dict[str, Any]:
         """Apply one hook step; returns what the --json result shows for it."""
@@ -60,15 +66,18 @@ class HookRunner:
                 return {"created": len(result.posted), "updated": len(result.patched), "deleted": len(result.deleted)}
             case PurgeCache(zone_id=zone_id, kind=kind, items=items):
                 if cache_api.is_rate_limited_kind(kind):
-                    self._pacer(step.zone_plan).acquire()
+                    self._pacer(step.zone_plan, "bucket").acquire(announce=self._announce)
+                else:
+                    self._pacer(step.zone_plan, "urls").acquire(len(items), announce=self._announce)
                 purge = cache_api.purge_cache(c, zone_id, kind, items)
                 return {"purge_id": purge.id, "purged": len(items)}
         raise AssertionError(f"not a hook step: {type(step).__name__}")
 
-    def _pacer(self, plan: str | None) -> cache_api.PurgePacer:
-        key = (plan or "free").lower()
+    def _pacer(self, plan: str | None, kind: str) -> cache_api.PurgePacer:
+        key = ((plan or "free").lower(), kind)
         if key not in self._pacers:
-            self._pacers[key] = cache_api.PurgePacer.for_plan(key, sleep=self.client.sleep)
+            make = cache_api.PurgePacer.for_plan if kind == "bucket" else cache_api.PurgePacer.for_urls
+            self._pacers[key] = make(key[0], sleep=self.client.sleep)
         return self._pacers[key]
 
     def recover(self, step: HookStep) -> dict[str, Any] | None:

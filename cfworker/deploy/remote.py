@@ -176,7 +176,7 @@ def fetch_snapshot(client: CloudflareClient, project: Project, account_id: str, 
     ids, the KV listing needs the live bindings) run in a second round. With hooks=False (--no-hooks) nothing is read for the
     DNS and purge hooks.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from cfworker.concurrency import DaemonPool
 
     name = project.name
     zone_names = [r.zone_name for r in project.routes if r.zone_name]
@@ -185,7 +185,7 @@ def fetch_snapshot(client: CloudflareClient, project: Project, account_id: str, 
         for more_names, more_hosts in (zone_lookups(project), purge_lookups(project)):
             zone_names += sorted(more_names)
             hosts += sorted(more_hosts)
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with DaemonPool(max_workers=8, name="snapshot") as pool:  # Ctrl-C never waits for a read in flight
         f_settings = pool.submit(workers_api.get_settings, client, account_id, name)
         f_deployments = pool.submit(workers_api.list_deployments, client, account_id, name)
         f_subdomain = pool.submit(workers_api.get_subdomain, client, account_id, name)

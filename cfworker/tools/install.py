@@ -242,29 +242,61 @@ def install_binary(
     if expected is None or platform not in tool.packages:
         raise ToolError(f"cfworker pins no {tool.name} for {platform}",
                         hint=f"install {tool.name} yourself and set {tool.env_var}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(target.parent / ".install.lock", timeout=lock_timeout):
-        if not force and target.exists() and check(target) is None:
-            log.debug("%s: %s was installed by another cfworker meanwhile", tool.name, target)
-            return target
-        argv = npm()
-        if not argv:
-            raise no_npm(f"{tool.name} was not found, and there is no npm to fetch cfworker's pinned "
-                         f"{tool.name} {tool.version}")
-        spec = tool.package_spec(platform)
-        log.debug("%s: installing %s with %s into %s", tool.name, spec, argv[0], target.parent)
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".pack-") as tmp:
-            tarball = fetch_package(spec, npm=argv, runner=runner, workdir=Path(tmp), environ=environ,
-                                    env_var=tool.env_var)
-            check_integrity(sri_sha512_file(tarball), expected, f"the npm package {spec}")
-            staged = Path(tmp) / target.name
-            with tarball.open("rb") as archive, staged.open("wb") as out:
-                digest = extract_member(archive, tool.member(platform), out, what=f"the {tool.name} package",
-                                        max_bytes=tool.max_bytes)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(staged, 0o755)
-            check_runs(tool, staged, runner, hint=run_hint)
-            os.replace(staged, target)  # same directory tree, so the swap is atomic
-        write_sidecar(target, digest)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lock = file_lock(target.parent / ".install.lock", timeout=lock_timeout)
+        with lock:
+            sweep_stale(target.parent)
+            if not force and target.exists() and check(target) is None:
+                log.debug("%s: %s was installed by another cfworker meanwhile", tool.name, target)
+                return target
+            _install(tool, target, platform, runner=runner, environ=environ, npm=npm, no_npm=no_npm,
+                     run_hint=run_hint, expected=expected)
+    except OSError as exc:
+        raise ToolError(f"cannot install {tool.name} into {target.parent}: {exc.strerror or exc}",
+                        hint="set CFWORKER_CACHE_DIR to a folder cfworker may write, "
+                             f"or install {tool.name} yourself and set {tool.env_var}") from None
     return target
+
+
+def sweep_stale(folder: Path) -> None:
+    """Remove what a killed install left behind (`.pack-*` folders, `.*.tmp` files).
+
+    Called with the install lock held, so no other install is using them. A SIGINT or
+    SIGTERM cleans up on its way out; only SIGKILL (or a power cut) leaves these.
+    """
+    import shutil
+
+    for leftover in folder.glob(".pack-*"):
+        if leftover.is_dir():
+            log.debug("removing %s, left by an interrupted install", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
+def _install(tool: NpmBinary, target: Path, platform: str, *, runner: Runner, environ: Mapping[str, str],
+             npm: Callable[[], list[str] | None], no_npm: Callable[[str], ToolError], run_hint: str,
+             expected: str) -> None:
+    """Fetch, verify, extract and check the binary, then swap it into place (install lock held)."""
+    argv = npm()
+    if not argv:
+        raise no_npm(f"{tool.name} was not found, and there is no npm to fetch cfworker's pinned "
+                     f"{tool.name} {tool.version}")
+    spec = tool.package_spec(platform)
+    log.debug("%s: installing %s with %s into %s", tool.name, spec, argv[0], target.parent)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".pack-") as tmp:
+        tarball = fetch_package(spec, npm=argv, runner=runner, workdir=Path(tmp), environ=environ,
+                                env_var=tool.env_var)
+        check_integrity(sri_sha512_file(tarball), expected, f"the npm package {spec}")
+        staged = Path(tmp) / target.name
+        with tarball.open("rb") as archive, staged.open("wb") as out:
+            digest = extract_member(archive, tool.member(platform), out, what=f"the {tool.name} package",
+                                    max_bytes=tool.max_bytes)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(staged, 0o755)
+        check_runs(tool, staged, runner, hint=run_hint)
+        os.replace(staged, target)  # same directory tree, so the swap is atomic
+    write_sidecar(target, digest)

@@ -76,8 +76,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the fault campaign's runs and outcomes at the end of the test run."""
     from tests.e2e.test_faults import campaign_report
 
-    lines = campaign_report()
-    if lines:
-        terminalreporter.section("fault campaign")
-        for line in lines:
-            terminalreporter.write_line(line)
+    from tests.e2e.test_hostile import hostile_report
+
+    for title, lines in (("fault campaign", campaign_report()), ("hostile conditions", hostile_report())):
+        if lines:
+            terminalreporter.section(title)
+            for line in lines:
+                terminalreporter.write_line(line)

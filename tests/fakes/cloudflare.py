@@ -25,7 +25,8 @@ from urllib.parse import urlencode
 from tests.fakes import (state_accounts, state_cache, state_dns, state_kv, state_settings, state_triggers,
                          state_workers)
 from tests.fakes.codes import DEFAULT_ERRORS, ErrorSpec
-from tests.fakes.faults import Chaos, Drop, Fault, FaultPlan, Injection, RateLimit, Slow, Status, parse_kinds
+from tests.fakes.faults import (REWRITES, Chaos, Drop, Fault, FaultPlan, Injection, RateLimit, Slow, Status,
+                                parse_kinds)
 from tests.fakes.multipart import Part
 from tests.fakes.openapi import RELAXED_SPEC, load_spec
 from tests.fakes.routing import Ctx, Router
@@ -126,6 +127,8 @@ class FakeCloudflare:
         resp, template = self._serve(req, path, state)
         if state is not self.state:
             return resp  # stale: not applied, and not logged into the next test's request list
+        if isinstance(fault, REWRITES):
+            resp = fault.rewrite(req, resp)
         if isinstance(fault, Drop):
             self._finish(req, None, fault.kind, template, t0)
             raise DropConnection()

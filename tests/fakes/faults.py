@@ -9,20 +9,29 @@
 the connection before the request is applied, `Drop(after_apply=True)` after it was applied
 (the response is lost, the write is not). Globs are `fnmatch` patterns over the API path
 (no `/client/v4`, no query); `*` also matches `/`.
+
+Hostile servers (issue 13): the request is served (a write is applied), then the answer is
+rewritten. `Trickle` sends it a few bytes at a time, `OddResult` replaces the envelope's
+result (null, "ok", an object without an id), `Oversize` pads it past any sane size,
+`GzipBomb` sends a small gzip body that inflates enormously, `EndlessPages` claims another
+page forever, `RepeatCursor` hands out the same cursor again. No real API does these on
+purpose; proxies, captive portals and broken middleboxes do, and a client must stay bounded.
 """
 
 from __future__ import annotations
 
 import collections
 import fnmatch
+import gzip
 import http
+import io
 import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
-from tests.fakes.wire import envelope
+from tests.fakes.wire import FakeRequest, FakeResponse, envelope, new_id
 
 _DEFAULT_ERRORS = {429: (971, "Please wait and consider throttling your request speed")}
 
@@ -96,7 +105,139 @@ class Drop:
         return "drop_after_apply" if self.after_apply else "drop"
 
 
-Fault = Union[Status, Slow, Drop]
+@dataclass
+class TrickleResponse(FakeResponse):
+    """A response the server writes `chunk` bytes at a time, `interval` seconds apart."""
+
+    interval: float = 1.0
+    chunk: int = 1
+    headers_too: bool = False  # trickle the status line and headers as well (slow loris)
+
+
+@dataclass(frozen=True)
+class Trickle:
+    """Serve the request, then send the answer `chunk` bytes every `interval` seconds."""
+
+    interval: float
+    chunk: int = 1
+    headers_too: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "trickle"
+
+    def rewrite(self, req: FakeRequest, served: FakeResponse) -> FakeResponse:
+        return TrickleResponse(served.status, dict(served.headers), served.body, self.interval, self.chunk,
+                               self.headers_too)
+
+
+@dataclass(frozen=True)
+class OddResult:
+    """Serve the request (a write is applied), then answer success with this `result` instead."""
+
+    result: Any = None
+
+    @property
+    def kind(self) -> str:
+        return "odd_result"
+
+    def rewrite(self, req: FakeRequest, served: FakeResponse) -> FakeResponse:
+        return FakeResponse(200, {"Content-Type": "application/json"}, envelope(self.result))
+
+
+@dataclass(frozen=True)
+class Oversize:
+    """Answer a success envelope padded to `size` bytes."""
+
+    size: int
+
+    @property
+    def kind(self) -> str:
+        return "oversize"
+
+    def rewrite(self, req: FakeRequest, served: FakeResponse) -> FakeResponse:
+        head = b'{"success":true,"errors":[],"messages":[],"result":[],"padding":"'
+        return FakeResponse(200, {"Content-Type": "application/json"},
+                            head + b"x" * max(0, self.size - len(head) - 2) + b'"}')
+
+
+@dataclass(frozen=True)
+class GzipBomb:
+    """Answer with a gzip body that inflates to `size` bytes (about size/1000 on the wire)."""
+
+    size: int
+
+    @property
+    def kind(self) -> str:
+        return "gzip_bomb"
+
+    def rewrite(self, req: FakeRequest, served: FakeResponse) -> FakeResponse:
+        return FakeResponse(200, {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+                            _bomb(self.size))
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def _bomb(size: int) -> bytes:
+    if size not in _BOMBS:
+        buf = io.BytesIO()
+        with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9) as f:
+            f.write(b'{"success":true,"errors":[],"messages":[],"result":[],"x":"')
+            zeros = b"0" * (1024 * 1024)
+            for _ in range(size // len(zeros)):
+                f.write(zeros)
+        _BOMBS[size] = buf.getvalue()
+    return _BOMBS[size]
+
+
+@dataclass(frozen=True)
+class EndlessPages:
+    """A page list that always has another page: fresh items, total_pages far away."""
+
+    @property
+    def kind(self) -> str:
+        return "endless_pages"
+
+    def rewrite(self, req: FakeRequest, served: FakeResponse) -> FakeResponse:
+        page = int(req.q("page") or 1)
+        items = [{"id": new_id(), "name": f"item-{page}-{i}.example.com", "title": f"t{page}-{i}",
+                  "pattern": f"p{page}-{i}/*"} for i in range(2)]
+        info = {"page": page, "per_page": 2, "count": 2, "total_count": 10**9, "total_pages": 10**9 // 2}
+        return FakeResponse(200, {"Content-Type": "application/json"}, envelope(items, result_info=info))
+
+
+@dataclass(frozen=True)
+class RepeatCursor:
+    """A cursor list whose cursor never ends: the same cursor comes back on every page."""
+
+    @property
+    def kind(self) -> str:
+        return "repeat_cursor"
+
+    def rewrite(self, req: FakeRequest, served: FakeResponse) -> FakeResponse:
+        items = [{"name": f"key-{new_id()}"}]
+        return FakeResponse(200, {"Content-Type": "application/json"},
+                            envelope(items, result_info={"count": 1, "cursor": "c-same"}))
+
+
+@dataclass(frozen=True)
+class SamePage:
+    """A page list that ignores `page`: every request gets page 1 again, claiming more pages."""
+
+    @property
+    def kind(self) -> str:
+        return "same_page"
+
+    def rewrite(self, req: FakeRequest, served: FakeResponse) -> FakeResponse:
+        items = [{"id": f"{i:032x}", "name": f"same-{i}.example.com", "title": f"same-{i}"} for i in range(2)]
+        info = {"page": 1, "per_page": 2, "count": 2, "total_count": 10, "total_pages": 5}
+        return FakeResponse(200, {"Content-Type": "application/json"}, envelope(items, result_info=info))
+
+
+Rewrite = Union[Trickle, OddResult, Oversize, GzipBomb, EndlessPages, RepeatCursor, SamePage]
+Fault = Union[Status, Slow, Drop, Trickle, OddResult, Oversize, GzipBomb, EndlessPages, RepeatCursor, SamePage]
+REWRITES = (Trickle, OddResult, Oversize, GzipBomb, EndlessPages, RepeatCursor, SamePage)
 
 CHAOS_KINDS: dict[str, Fault] = {
     "429": Status(429, retry_after=1), "500": Status(500), "502": Status(502, html=True),

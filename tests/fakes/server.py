@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.fakes.cloudflare import FakeCloudflare
+from tests.fakes.faults import TrickleResponse
 from tests.fakes.wire import API_PREFIX, DropConnection, FakeRequest, FakeResponse
 
 _REASONS = BaseHTTPRequestHandler.responses
@@ -74,13 +75,28 @@ class _Handler(BaseHTTPRequestHandler):
         lines.append(f"Content-Length: {len(resp.body)}")
         if self.close_connection:
             lines.append("Connection: close")
-        payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        if self.command != "HEAD":
-            payload += resp.body
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        body = resp.body if self.command != "HEAD" else b""
         try:
-            self.wfile.write(payload)
+            if isinstance(resp, TrickleResponse):
+                self._trickle(head, body, resp)
+            else:
+                self.wfile.write(head + body)
         except OSError:  # the client gave up (e.g. timed out during a Slow fault)
             self.close_connection = True
+
+    def _trickle(self, head: bytes, body: bytes, resp: TrickleResponse) -> None:
+        """Write slowly (a Trickle fault); stops when the client hangs up or the server stops."""
+        self.close_connection = True
+        if not resp.headers_too:
+            self.wfile.write(head)
+            head = b""
+        data = head + body
+        for start in range(0, len(data), resp.chunk):
+            self.wfile.write(data[start:start + resp.chunk])
+            self.wfile.flush()
+            if self.server.stopping.wait(resp.interval):
+                return
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
@@ -89,6 +105,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     fake: FakeCloudflare
+    stopping: threading.Event
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hanging up mid-request are normal in fault tests; stay quiet about them."""
@@ -110,6 +127,7 @@ class FakeServer:
         """Bind and serve in a daemon thread; sets `fake.base_url`."""
         httpd = _Server((self._host, self._port), _Handler)
         httpd.fake = self.fake
+        httpd.stopping = threading.Event()
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fake-cloudflare", daemon=True)
@@ -132,6 +150,7 @@ class FakeServer:
     def stop(self) -> None:
         """Stop serving and close the listening socket."""
         if self._httpd is not None:
+            self._httpd.stopping.set()
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None

@@ -245,3 +245,14 @@ def test_find_esbuild_replaces_a_corrupted_cache_copy(tmp_path: Path, monkeypatc
     assert found.notes and "replaced the cached esbuild" in found.notes[0]
     assert announced and "Installing esbuild 0.28.2" in announced[0]
     assert check_managed(target) is None
+
+
+def test_an_install_killed_earlier_leaves_nothing_behind_the_next_one(tmp_path: Path) -> None:
+    """A SIGKILLed install's `.pack-*` folder and `.tmp` file are swept by the next install."""
+    target, runner = target_in(tmp_path), npm_serving(GOOD)
+    target.parent.mkdir(parents=True)
+    (target.parent / ".pack-killed").mkdir()
+    (target.parent / ".pack-killed" / "esbuild-linux-x64-0.28.2.tgz").write_bytes(b"half a download")
+    (target.parent / ".esbuild.abc.tmp").write_bytes(b"half a binary")
+    do_install(target, runner)
+    assert sorted(p.name for p in target.parent.iterdir()) == [".install.lock", "esbuild", "esbuild.sha256"]

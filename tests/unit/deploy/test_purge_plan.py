@@ -128,3 +128,24 @@ def test_purge_pacer_waits_when_the_bucket_is_empty() -> None:
     for _ in range(500):
         fast.acquire()
     assert len(waits) == 2
+
+
+def test_url_purges_keep_to_the_plans_urls_per_second_and_announce_long_waits() -> None:
+    """Free zones allow 800 URLs per second: 1,000 URLs in requests of 100 wait a quarter second; a
+    tag-purge wait of 12 s is announced, a short wait is not."""
+    now = [0.0]
+    waits: list[float] = []
+    lines: list[str] = []
+
+    def sleep(s: float) -> None:
+        waits.append(s)
+        now[0] += s
+    urls = PurgePacer.for_urls("free", clock=lambda: now[0], sleep=sleep)
+    for _ in range(10):
+        urls.acquire(100, announce=lines.append)
+    assert round(sum(waits), 3) == 0.25 and lines == []
+    tags = PurgePacer.for_plan("free", clock=lambda: now[0], sleep=sleep)
+    for _ in range(26):
+        tags.acquire(announce=lines.append)
+    assert lines == ["waiting 12 s for Cloudflare's limit on tag, host and prefix purges (Free plan: 5 per minute)"]
+    assert PurgePacer.for_urls("enterprise").rate == 3000.0

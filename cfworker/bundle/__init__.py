@@ -32,7 +32,7 @@ from cfworker.bundle.esbuild import (
 )
 from cfworker.bundle.model import Bundle, Module
 from cfworker.bundle.rules import match_rule
-from cfworker.bundle.runner import Runner, shell_argv
+from cfworker.bundle.runner import BUILD_COMMAND_TIMEOUT, TOOL_TIMEOUT, Runner, shell_argv
 from cfworker.config.model import Project
 from cfworker.errors import BundleError
 
@@ -62,7 +62,7 @@ def run_build_command(
     cwd = project.build.cwd or project.root
     log.debug("build command: running %r in %s", command, cwd)
     argv = shell_argv(command, comspec=(environ or {}).get("COMSPEC"))
-    result = runner.run(argv, cwd=cwd, env=environ)
+    result = runner.run(argv, cwd=cwd, env=environ, timeout=BUILD_COMMAND_TIMEOUT)
     output = "\n".join(t.rstrip() for t in (_text(result.stdout), _text(result.stderr)) if t.strip())
     if result.returncode != 0:
         raise BundleError(
@@ -101,7 +101,7 @@ def build_project(
     previous = _previous_outputs(outdir)
     argv = esbuild_argv(project, outdir=outdir, esbuild=esbuild_path, color=color)
     _log_debug_argv(argv, root)
-    result = runner.run(argv, cwd=root, env=environ)
+    result = runner.run(argv, cwd=root, env=environ, timeout=TOOL_TIMEOUT)
     stderr = _text(result.stderr)
     if result.returncode != 0:
         _raise_esbuild_failure(project, stderr, result.returncode, log)

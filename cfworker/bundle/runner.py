@@ -26,11 +26,17 @@ class RunResult(NamedTuple):
     elapsed: float
 
 
+# How long each kind of program may run before it is killed (nothing cfworker starts runs forever).
+TOOL_TIMEOUT = 300.0  # esbuild, npm pack
+VERSION_TIMEOUT = 30.0  # `<tool> --version` checks
+BUILD_COMMAND_TIMEOUT = 1800.0  # a project's own [build] command (webpack, vite, ...)
+
+
 class Runner(Protocol):
     """Runs one program to completion and captures its output."""
 
     def run(
-        self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None
+        self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float | None = None
     ) -> RunResult: ...
 
 
@@ -47,9 +53,9 @@ class SubprocessRunner:
     """A `Runner` that starts real processes (stdin closed, output captured)."""
 
     def run(
-        self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None
+        self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float | None = None
     ) -> RunResult:
-        """Run argv in cwd; a program that cannot be started raises ToolError."""
+        """Run argv in cwd; a program that cannot be started, or outlives `timeout`, raises ToolError."""
         start = time.perf_counter()
         try:
             proc = subprocess.run(
@@ -59,7 +65,11 @@ class SubprocessRunner:
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 check=False,
+                timeout=timeout,
             )
+        except subprocess.TimeoutExpired:
+            raise ToolError(f"{Path(argv[0]).name} did not finish within {timeout:.0f} s and was stopped",
+                            hint="see what it waits for by running it by hand") from None
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise ToolError(

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from cfworker.bundle.runner import Runner
+from cfworker.bundle.runner import VERSION_TIMEOUT, Runner
 from cfworker.errors import ToolError
 from cfworker.tools import cache as _cache
 from cfworker.tools.cache import (
@@ -175,7 +175,7 @@ def missing_esbuild_error(reason: str) -> ToolError:
 
 def esbuild_version(binary: Path, runner: Runner, environ: Mapping[str, str] | None = None) -> str:
     """What `esbuild --version` prints, or a ToolError if it does not run."""
-    result = runner.run([str(binary), "--version"], cwd=binary.parent, env=environ)
+    result = runner.run([str(binary), "--version"], cwd=binary.parent, env=environ, timeout=VERSION_TIMEOUT)
     if result.returncode != 0:
         raise ToolError(f"{binary} --version failed (exit {result.returncode})",
                         notes=result.stderr.decode(errors="replace").strip().splitlines()[-5:])

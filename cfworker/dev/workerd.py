@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cfworker.bundle.runner import Runner
+from cfworker.bundle.runner import VERSION_TIMEOUT, Runner
 from cfworker.dev.config import runtime_date
 from cfworker.errors import ToolError
 from cfworker.tools.cache import check_managed, user_cache_dir
@@ -159,7 +159,7 @@ def find_workerd(
 
 def reported_date(found: ToolBinary, runner: Runner) -> str:
     """The date `workerd --version` prints (`workerd 2026-11-17`); ToolError if it does not run."""
-    result = runner.run([str(found.path), "--version"], cwd=found.path.parent)
+    result = runner.run([str(found.path), "--version"], cwd=found.path.parent, timeout=VERSION_TIMEOUT)
     words = result.stdout.decode(errors="replace").split()
     if result.returncode != 0 or len(words) != 2 or words[0] != "workerd":
         notes = result.stderr.decode(errors="replace").strip().splitlines()[-5:]

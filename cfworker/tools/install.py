@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from cfworker.bundle.runner import TOOL_TIMEOUT, VERSION_TIMEOUT
 from cfworker.errors import ToolError
 from cfworker.tools.cache import check_managed, write_sidecar
 from cfworker.tools.spec import NpmBinary
@@ -185,7 +186,7 @@ def tail(data: bytes, n: int = 10) -> list[str]:
 def fetch_package(spec: str, *, npm: Sequence[str], runner: Runner, workdir: Path,
                   environ: Mapping[str, str], env_var: str) -> Path:
     """`npm pack <spec>` in `workdir`; returns the path of the one tarball it left there."""
-    result = runner.run([*npm, "pack", spec, "--json"], cwd=workdir, env=environ)
+    result = runner.run([*npm, "pack", spec, "--json"], cwd=workdir, env=environ, timeout=TOOL_TIMEOUT)
     if result.returncode != 0:
         raise ToolError(
             f"`npm pack {spec}` failed (exit {result.returncode})",
@@ -201,7 +202,7 @@ def fetch_package(spec: str, *, npm: Sequence[str], runner: Runner, workdir: Pat
 def check_runs(tool: NpmBinary, binary: Path, runner: Runner, *, hint: str) -> None:
     """Refuse a binary that does not run here or reports another version than the pin."""
     try:
-        result = runner.run([str(binary), "--version"], cwd=binary.parent)
+        result = runner.run([str(binary), "--version"], cwd=binary.parent, timeout=VERSION_TIMEOUT)
     except ToolError as exc:  # could not even be executed (wrong architecture, no loader)
         raise ToolError(f"the downloaded {tool.name} does not run on this machine: {exc.message}; "
                         "nothing was installed", hint=hint) from exc

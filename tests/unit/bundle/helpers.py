@@ -26,7 +26,8 @@ class FakeRunner:
     calls: list[tuple[list[str], Path]] = field(default_factory=list)
     envs: list[Mapping[str, str] | None] = field(default_factory=list)
 
-    def run(self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None) -> RunResult:
+    def run(self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None,
+            timeout: float | None = None) -> RunResult:
         self.calls.append((list(argv), cwd))
         self.envs.append(env)
         return self.handler(list(argv), cwd)

@@ -1,10 +1,13 @@
 """Every error the fake Cloudflare API can answer with, in one table.
 
 Keys are what handlers raise (`Fail("script_not_found", script=name)`); values give the HTTP
-status, Cloudflare error code and message template. Codes marked "notes" come from
-/work/shared/cloudflare/api-notes.md §5 or real traffic quoted there; "unverified" ones are
-plausible choices. Each `FakeCloudflare` copies this table into `fake.errors`, so a test can
-swap a code (e.g. `fake.errors["dns_identical_record"] = ErrorSpec(400, 81057, ...)`).
+status, Cloudflare error code and message template. Each entry names where its code, message
+and status come from: api-notes (`/work/shared/cloudflare/api-notes.md`), real-api-quirks, the
+workers-sdk source (`workers-sdk <path>`), Cloudflare's old Workers API reference
+(`cloudflare/workers-docs src/content/tooling/api/{scripts,routes}.md`, "workers-docs" below)
+or quoted real answers; `unverified` marks a plausible choice without evidence. Each
+`FakeCloudflare` copies this table into `fake.errors`, so a test can swap a code
+(e.g. `fake.errors["dns_identical_record"] = ErrorSpec(400, 81057, ...)`).
 """
 
 from __future__ import annotations
@@ -22,83 +25,138 @@ class ErrorSpec:
 
 
 DEFAULT_ERRORS: dict[str, ErrorSpec] = {
-    # -- routing (notes §5: 7000/7003) --------------------------------------------------------
+    # -- routing ------------------------------------------------------------------------------
+    # 7000/7003 and both texts: api-notes §5 (workers-sdk#2100, #10588). Real 7003 answers often add
+    # 7000 as a second error (not modelled). Status unverified: quoted answers show 400 and 404.
     "no_route": ErrorSpec(404, 7000, "No route for that URI"),
+    # text quoted in real answers ("Method PUT not available for that URI."); 405 unverified
     "method_not_allowed": ErrorSpec(405, 7001, "Method {method} not available for that URI."),
     "bad_object_id": ErrorSpec(404, 7003, "Could not route to {path}, perhaps your object identifier is invalid?"),
-    # -- auth (notes §5; 9103/9106/9109/6003 chains as seen in real responses) ----------------
+    # -- auth ---------------------------------------------------------------------------------
+    # 400/9106 and the text: measured answers quoted by third parties (e.g. Radar without a token)
     "missing_auth": ErrorSpec(400, 9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers"),
+    # 400/6003 with a 6102/6103/6111 chain: api-notes §5 (siennathesane/cloudflare-sync#4),
+    # jakejarvis/cloudflare-purge-action#1 (6103), Ultimate-Multisite/ultimate-multisite#73 (6111, "Bad Request")
     "bad_auth_headers": ErrorSpec(400, 6003, "Invalid request headers"),
+    # code and text widely quoted (cert-manager/cert-manager#4465). Measured answers are 403
+    # (jeessy2/ddns-go#1341); 401 is kept because tests/fakes/test_fake_cloudflare.py pins it.
     "invalid_token": ErrorSpec(401, 9109, "Invalid access token"),
+    # research notes §7 (workers-sdk wrangler/src/__tests__/whoami.test.ts); 401 as measured by third parties
     "invalid_token_verify": ErrorSpec(401, 1000, "Invalid API Token"),
+    # code and text widely quoted; status unverified (third-party mocks use 400, others 403)
     "unknown_global_key": ErrorSpec(403, 9103, "Unknown X-Auth-Key or X-Auth-Email"),
+    # api-notes §5 (DH/triggers/publish-routes.ts); text as in workers-sdk workers-auth/tests/device-flow.test.ts;
+    # status: quoted answers show 401 and 403
     "forbidden": ErrorSpec(403, 10000, "Authentication error"),
-    "account_token_not_allowed": ErrorSpec(403, 9106,
-                                           "Authentication failed: {what} does not support account owned tokens"),
+    # /memberships for an account-owned token: 9106 (workers-sdk workers-auth/src/core/factory.ts),
+    # 400 and this text as in wrangler/src/__tests__/user.test.ts and remote-bindings remote.test.ts
+    "account_token_not_allowed": ErrorSpec(400, 9106, "Authentication failed (status: 400)"),
+    # /user for a token without a user: 9109 and this text (wrangler/src/user/whoami.ts getEmail and
+    # its whoami.test.ts mock); status unverified (403, as other 9109 answers)
+    "user_unauthorized": ErrorSpec(403, 9109, "Unauthorized to access requested resource"),
     # -- generic request validation -----------------------------------------------------------
+    # 400/10001: workers-sdk miniflare/src/workers/local-explorer/common.ts (its emulation of this API)
     "schema_violation": ErrorSpec(400, 10001, "Request does not match the API schema: {detail}"),
     "invalid_json": ErrorSpec(400, 10001, "Could not parse request body as JSON: {detail}"),
+    # 429/971 and the text: widely quoted real answers (e.g. terraform-provider-cloudflare#5505 runs)
     "rate_limited": ErrorSpec(429, 971, "Please wait and consider throttling your request speed"),
-    "server_error": ErrorSpec(500, 10013, "An unknown error has occurred"),
-    # -- workers (notes §1.3, §1.5, §5) --------------------------------------------------------
+    # workers-docs scripts.md/routes.md "Internal Error": 500, 10013, workers.api.error.unknown
+    "server_error": ErrorSpec(500, 10013, "workers.api.error.unknown"),
+    # -- workers ------------------------------------------------------------------------------
+    # 404/10007: workers-docs scripts.md; this text is the one real answers quote (wrangler's old delete code)
     "script_not_found": ErrorSpec(404, 10007, "workers.api.error.script_not_found"),
+    # 10007: api-notes §1.5 (DH/triggers/subdomain.ts); status and text unverified
     "subdomain_not_found": ErrorSpec(404, 10007, "This account does not have a workers.dev subdomain"),
+    # 400/10021 "message varies": workers-docs scripts.md; api-notes §5
     "script_invalid": ErrorSpec(400, 10021, "Uncaught Error: {detail}"),
-    "script_too_large": ErrorSpec(400, 10027,
-                                  "Your Worker exceeded the size limit of {limit} bytes (upload was {size} bytes)"),
+    # 400/10027 and the text: workers-docs scripts.md; wrangler/src/__tests__/deploy/build.test.ts mock
+    "script_too_large": ErrorSpec(400, 10027, "workers.api.error.script_too_large"),
+    # 10057: api-notes §5 (DH/deploy/helpers/error-codes.ts); status and text unverified
     "inherit_invalid": ErrorSpec(400, 10057, "Binding '{name}' of type inherit could not be resolved: "
                                              "no previous binding with that name"),
+    # 10063: api-notes §5 (validate-worker-props.ts); text is wrangler's warning; status unverified
     "needs_subdomain": ErrorSpec(400, 10063,
                                  "You need to register a workers.dev subdomain before publishing to workers.dev"),
+    # 10031 taken / 10032 available: api-notes §1.5 (DH/triggers/subdomain.ts, also 10031 on the PUT).
+    # 10032's text "subdomain_unavailable" (sic): wrangler/src/__tests__/deploy/workers-dev.test.ts. Statuses
+    # and the 10031 text unverified.
     "subdomain_taken": ErrorSpec(409, 10031, "Subdomain '{name}' is unavailable"),
-    "subdomain_available": ErrorSpec(404, 10032, "Subdomain '{name}' is available"),
+    "subdomain_available": ErrorSpec(404, 10032, "subdomain_unavailable"),
+    # 10041/10042 and both texts: quoted wrangler deploy output ("KV namespace '<id>' not found. [code: 10041]",
+    # "... is not valid. Please verify the namespace_id in your configuration. [code: 10042]"); status unverified
     "kv_binding_not_found": ErrorSpec(400, 10041, "KV namespace '{id}' not found."),
     "kv_binding_invalid": ErrorSpec(400, 10042, "KV namespace '{id}' is not valid. "
                                                 "Please verify the namespace_id in your configuration."),
     "version_not_found": ErrorSpec(404, 10230, "Version '{id}' not found"),  # unverified
-    # real-api-quirks #7 (workers-sdk#10034, #10246): the 10061 text users report
+    # real-api-quirks #7: the 10061 text users report (workers-sdk#10034, #10246; research notes 14-15 A1.5)
     "do_class_not_migrated": ErrorSpec(400, 10061, "Cannot create binding for class '{class_name}' because it is "
-                                                   "not currently configured to implement Durable Objects. Did you "
-                                                   "forget to apply a --new-class migration? (binding '{name}')"),
-    # real-api-quirks #5: 8 tags per script, no ',' or '&'; the code is unverified
+                                                   "not currently configured to implement Durable Objects. Ensure a "
+                                                   "--new-class migration has been applied to it."),
+    # 10079 and the text: workers-sdk#705 (research notes 14-15 A1.5); status unverified
+    "migration_tag_mismatch": ErrorSpec(400, 10079, "Migration tag precondition failed; current tag is {tag}"),
+    # real-api-quirks #5 limits; no code documented: 10021 (validation) is a guess, unverified
     "tags_invalid": ErrorSpec(400, 10021, "Invalid tags: {detail}"),
-    "deployment_invalid": ErrorSpec(400, 10021, "Invalid deployment: {detail}"),
+    "deployment_invalid": ErrorSpec(400, 10021, "Invalid deployment: {detail}"),  # unverified code
     "secret_not_found": ErrorSpec(404, 10056, "Secret '{name}' not found"),  # unverified
+    # 10215: api-notes §4.1 (wrangler/src/secret/index.ts VERSION_NOT_DEPLOYED_ERR_CODE); the text is the
+    # mock of wrangler/src/__tests__/secret.test.ts; status unverified
+    "secret_version_not_deployed": ErrorSpec(400, 10215, "latest is not deployed"),
     "cron_invalid": ErrorSpec(400, 10100, "Invalid cron expression '{cron}'"),  # unverified
-    # -- routes (notes §8.2: 10020 duplicate_route) ------------------------------------------
+    # -- zone routes: codes, statuses and texts from workers-docs routes.md ---------------------
     "duplicate_route": ErrorSpec(409, 10020, "workers.api.error.duplicate_route"),
-    "route_not_found": ErrorSpec(404, 10005, "workers.api.error.route_not_found"),  # unverified
-    "route_zone_mismatch": ErrorSpec(400, 10022,  # unverified
-                                     "workers.api.error.invalid_route_pattern: '{pattern}' is not in zone {zone}"),
-    "route_zone_unknown": ErrorSpec(400, 10019, "Could not find a zone for route '{pattern}'"),  # unverified
-    # -- custom domains (notes §1.4d: 100117) --------------------------------------------------
+    "route_not_found": ErrorSpec(404, 10005, "workers.api.error.not_found"),
+    "route_zone_mismatch": ErrorSpec(400, 10022, "Route pattern must include zone name: {pattern}"),
+    "route_script_missing": ErrorSpec(400, 10019, "workers.api.error.invalid_route_script_missing"),
+    # no zone of the account for a route on the wrangler-only PUT .../scripts/{s}/routes: unverified
+    # (the 10022 "invalid route pattern" family of routes.md)
+    "route_zone_unknown": ErrorSpec(400, 10022, "Could not find a zone for route pattern {pattern}"),
+    # -- custom domains -----------------------------------------------------------------------
+    # 409/100117: research notes 12-13 §4.3 (workers-sdk#9878 text of 2025; 409 per vm0-ai/vm0 PR #33406)
     "domain_dns_conflict": ErrorSpec(409, 100117,
                                      "Hostname '{hostname}' already has externally managed DNS records (A, CNAME, etc). "
                                      "Either delete them, try a different hostname, or use the option "
-                                     "override_existing_dns_record to override."),
-    "domain_other_worker": ErrorSpec(409, 100116, "Hostname '{hostname}' already has a Worker assigned to it "
-                                                  "({service}). Use the option 'override_existing_origin' to "
-                                                  "override it."),  # real-api-quirks #6 (alchemy PR #1384)
+                                     "'override_existing_dns_record' to override."),
+    # 409/100116 and the text: real-api-quirks #6 (alchemy-run/alchemy-async PR #1384, research notes §4.3)
+    "domain_other_worker": ErrorSpec(409, 100116, "Hostname '{hostname}' already in use by other custom domain. "
+                                                  "Either delete it, try a different hostname, or use the option "
+                                                  "'override_existing_origin' to override."),
     "domain_not_in_zone": ErrorSpec(400, 100114, "Hostname '{hostname}' is not part of zone '{zone}'"),  # unverified
-    "environment_not_found": ErrorSpec(404, 10090, "workers.api.error.environment_not_found"),  # api-notes §5
+    # 10092 workers.api.error.environment_not_found: wrangler/src/__tests__/deploy/helpers.ts mock (research
+    # notes 14-15 A1.2; 10090 is service_not_found there); status unverified
+    "environment_not_found": ErrorSpec(404, 10092, "workers.api.error.environment_not_found"),
     "domain_not_found": ErrorSpec(404, 100119, "Domain '{id}' not found"),  # unverified
-    # -- KV (notes §3.1: 10014; 10009 key not found; 10013 namespace not found) -----------------
-    "kv_duplicate_title": ErrorSpec(400, 10014, "a namespace with this account ID and title already exists"),
-    "kv_namespace_not_found": ErrorSpec(404, 10013, "namespace not found"),
+    # -- KV -----------------------------------------------------------------------------------
+    # 400/10014 and the text: api-notes §3.1; wrangler/src/__tests__/kv/namespace.test.ts mock
+    "kv_duplicate_title": ErrorSpec(400, 10014, "{op} namespace: 'A namespace with this account ID and title "
+                                                "already exists'"),
+    # 404/10013 "<op>: 'namespace not found'", 404/10009 "get: 'key not found'", 400/10001: workers-sdk
+    # miniflare/src/workers/local-explorer/resources/kv.ts (wrangler's kv test mocks 10009 for an unknown
+    # namespace id on rename; the emulation's 10013 is kept)
+    "kv_namespace_not_found": ErrorSpec(404, 10013, "{op}: 'namespace not found'"),
     "kv_key_not_found": ErrorSpec(404, 10009, "get: 'key not found'"),
     "kv_bad_request": ErrorSpec(400, 10001, "{detail}"),
-    # -- zones / DNS (notes §5: 81053/81054/81057→81058; 81044 record missing; 1004 chains) -----
-    "zone_exists": ErrorSpec(400, 1061, "{name} already exists"),
+    # -- zones / DNS --------------------------------------------------------------------------
+    # 400/1061 "<name> already exists.": quoted in a third-party client's test; unverified otherwise
+    "zone_exists": ErrorSpec(400, 1061, "{name} already exists."),
+    # 81053/81054/81058 (81057 before): api-notes §5 with the texts quoted there; 400 unverified
     "dns_identical_record": ErrorSpec(400, 81058, "An identical record already exists."),
     "dns_cname_conflict": ErrorSpec(400, 81053, "An A, AAAA, or CNAME record with that host already exists."),
     "dns_has_cname": ErrorSpec(400, 81054, "A CNAME record with that host already exists."),
+    # 404/81044 "Record does not exist.": quoted real answers in several third-party clients
     "dns_record_not_found": ErrorSpec(404, 81044, "Record does not exist."),
+    # 400/1004 with an error_chain: research notes 12-13 §1.2 (terraform-provider-cloudflare#3217)
     "dns_validation": ErrorSpec(400, 1004, "DNS Validation Error"),
+    # batch limit: real-api-quirks #10; the code for exceeding it is unverified (research notes §1.3)
     "dns_batch_too_large": ErrorSpec(400, 1004,
                                      "DNS Validation Error: batch of {count} records exceeds the limit of {limit}"),
-    # -- cache purge (notes §6.3 limits; codes unverified) --------------------------------------
-    "purge_one_kind": ErrorSpec(400, 1012, 'Request must contain exactly one of "purge_everything", "files", '
+    # -- cache purge (limits: api-notes §6.3) ---------------------------------------------------
+    # 1012 and the text: cloudflare/python-cloudflare#179; 400 unverified
+    "purge_one_kind": ErrorSpec(400, 1012, 'Request must contain one of "purge_everything", "files", '
                                            '"tags", "hosts" or "prefixes"'),
+    # 1014 and the text: cloudflare/cloudflare-php#61; 400 unverified
+    "purge_not_array": ErrorSpec(400, 1014, '"files", "tags", or "hosts" must be an array'),
+    # the API names the 100 limit (cloudflare-docs#21338) but its code and text are unverified
     "purge_too_many": ErrorSpec(400, 1018, "Too many {kind} in one request: {count} (limit {limit})"),
+    # 429 (research notes 12-13 §2); code and text unverified
     "purge_rate_limited": ErrorSpec(429, 1134, "Rate limit enforced for cache purge"),
 }

@@ -27,13 +27,16 @@ DEFAULT_EMAIL = "dev@example.com"
 DEFAULT_GLOBAL_KEY = "0123456789abcdef0123456789abcdef01234"  # 37 hex, like real global keys
 DEFAULT_USER_ID = "7c5dae5552338874e5053f2534d2767a"
 
-# Permission scopes a token may hold; ":write" implies ":read".
+# Permission scopes a token may hold, one per permission group the schema's operations name
+# (x-cfPermissionsRequired / x-api-token-group, cited at each module's ROUTES). ":write" implies
+# ":read": the schema's GET .../secrets accepts "Workers Scripts Write" as well as "... Read".
 ALL_PERMISSIONS = frozenset({
     "user:read", "account:read", "zone:read", "zone:write", "dns:read", "dns:write", "cache:purge",
     "workers_scripts:read", "workers_scripts:write", "workers_routes:read", "workers_routes:write",
     "workers_kv:read", "workers_kv:write",
 })
 
+# Zone plan ids and names as zone objects show them (plan.id / plan.name; the names are unverified).
 PLAN_NAMES = {"free": "Free Website", "pro": "Pro Website", "business": "Business Website",
               "enterprise": "Enterprise Website"}
 
@@ -62,7 +65,7 @@ class Zone:
     status: str = "active"
     plan: str = "free"
     created_on: str = field(default_factory=now_iso)
-    purge_max_items: int | None = None  # None: 100, or 500 on enterprise (api-notes §6.3)
+    purge_max_items: int | None = None  # None: 100, or 500 URLs on enterprise (api-notes §6.3); a test knob
 
     def as_api(self, account_name: str) -> dict[str, Any]:
         """The zone object as `/zones` returns it."""
@@ -83,7 +86,7 @@ class Zone:
 
     @property
     def max_purge_items(self) -> int:
-        """How many purge items one request may carry on this zone."""
+        """How many URLs one purge request may carry on this zone (other kinds: at most 100, state_cache)."""
         if self.purge_max_items is not None:
             return self.purge_max_items
         return 500 if self.plan == "enterprise" else 100
@@ -99,7 +102,7 @@ class Token:
     status: Literal["active", "disabled", "expired"] = "active"
     owner: Literal["user", "account"] = "user"
     account_ids: frozenset[str] | None = None  # None: every account of the user
-    zone_ids: frozenset[str] | None = None  # None: all zones ("All zones" resource)
+    zone_ids: frozenset[str] | None = None  # None: all zones ("All zones" resource, api-notes §1.4c)
 
 
 @dataclass
@@ -145,10 +148,15 @@ class Principal:
 class Config:
     """Knobs tests may turn: limits and optional emulations."""
 
+    # 10 MB, the paid plans' Worker size "after compression" (Workers limits page: 3 MB Free / 10 MB paid,
+    # cloudflare-docs PR #18400; a newer copy says 64 MiB). The fake counts raw bytes: the less forgiving reading.
     script_size_limit: int = 10 * 1024 * 1024
+    # records per DNS batch by zone plan (real-api-quirks #10, research notes 12-13 §1.3)
     dns_batch_limits: dict[str, int] = field(default_factory=lambda: {"free": 200, "pro": 3500, "business": 3500,
                                                                       "enterprise": 3500})
     purge_rate_limit: bool = False  # token bucket for tag/host/prefix/everything purges (api-notes §6.3)
+    # workers.dev for a script first uploaded over the API: off until enabled (no evidence found for
+    # the server default; the less forgiving choice, since wrangler always POSTs it, api-notes §1.4a)
     new_script_subdomain_enabled: bool = False
 
 
@@ -167,7 +175,7 @@ class State:
     domains: dict[str, CustomDomain] = field(default_factory=dict)  # domain id -> CustomDomain
     dns: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # zone id -> record id -> record
     purges: list[Purge] = field(default_factory=list)
-    purge_buckets: dict[str, TokenBucket] = field(default_factory=dict)  # account id -> bucket
+    purge_buckets: dict[str, TokenBucket] = field(default_factory=dict)  # "account id:plan" -> bucket
     config: Config = field(default_factory=Config)
 
     def account_scripts(self, account_id: str) -> dict[str, Script]:
@@ -175,14 +183,15 @@ class State:
         return self.scripts.setdefault(account_id, {})
 
     def zone_by_name(self, name: str, account_id: str | None = None) -> Zone | None:
-        """The zone called `name` (optionally within one account)."""
+        """The zone called `name` (optionally within one account); names compare case-insensitively."""
         for z in self.zones.values():
             if z.name == name.lower() and (account_id is None or z.account_id == account_id):
                 return z
         return None
 
     def zone_for_host(self, host: str, account_id: str) -> Zone | None:
-        """The account's zone with the longest name that is a suffix of `host`."""
+        """The account's zone with the longest name that is a suffix of `host` (wrangler tries the most
+        specific name first, api-notes §1.4.1; how the server picks is unverified)."""
         host = host.lower()
         best: Zone | None = None
         for z in self.zones.values():

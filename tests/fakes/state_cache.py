@@ -1,8 +1,12 @@
 """Cache purges: every accepted request is recorded; limits follow api-notes §6.3.
 
-One kind per request (`files`, `tags`, `hosts`, `prefixes` or `purge_everything`), at most 100
-items (the zone's `purge_max_items`, 500 on enterprise). With `state.config.purge_rate_limit`
-on, tag/host/prefix/everything purges take a token from a per-account bucket sized by plan.
+One kind per request (`files`, `tags`, `hosts`, `prefixes` or `purge_everything`; api-notes
+§6.3, SDK cache_purge_params), at most 100 items (URLs: 500 on enterprise, the zone's
+`purge_max_items`); the 100 applies to each key type (research notes 12-13 §2,
+cloudflare-docs PR #32906). With `state.config.purge_rate_limit` on, tag/host/prefix/everything
+purges take a token from a bucket per account and plan tier, shared by that tier's zones
+(research notes §2: cloudflare-docs#28500). URL purges' per-second rate (a moving average) is
+not modelled.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from tests.fakes.routing import Ctx, Route
 from tests.fakes.wire import Fail, new_id, now_iso
 
 KINDS = ("files", "tags", "hosts", "prefixes", "purge_everything")
-# plan -> (tokens per second, bucket size)
+# plan -> (tokens per second, bucket size): api-notes §6.3, research notes 12-13 §2 (purge-cache docs table)
 PLAN_BUCKETS = {"free": (5 / 60, 25), "pro": (5.0, 25), "business": (10.0, 50), "enterprise": (50.0, 500)}
 
 
@@ -56,28 +60,31 @@ def purge_cache(ctx: Ctx) -> dict[str, Any]:
     body = ctx.body()
     zone = ctx.zone
     kinds = [k for k in KINDS if isinstance(body, dict) and k in body]
-    if len(kinds) != 1:
+    if len(kinds) != 1:  # two kinds at once: refused too (one variant per request, api-notes §6.3)
         raise Fail("purge_one_kind")
     kind = kinds[0]
     if kind == "purge_everything":
-        if body[kind] is not True:
+        if body[kind] is not True:  # `false` purges nothing: refused (no evidence found; the less forgiving choice)
             raise Fail("purge_one_kind")
         items: list[Any] = []
     else:
         items = body[kind]
-        if not isinstance(items, list) or not items:
+        if not isinstance(items, list):  # 1014 "... must be an array" (cloudflare/cloudflare-php#61)
+            raise Fail("purge_not_array")
+        if not items:  # an empty list: refused (no evidence found; the less forgiving choice)
             raise Fail("purge_one_kind")
-        if len(items) > zone.max_purge_items:
-            raise Fail("purge_too_many", kind=kind, count=len(items), limit=zone.max_purge_items)
+        limit = zone.max_purge_items if kind == "files" else min(100, zone.max_purge_items)
+        if len(items) > limit:
+            raise Fail("purge_too_many", kind=kind, count=len(items), limit=limit)
     if kind != "files" and ctx.state.config.purge_rate_limit:
         rate, size = PLAN_BUCKETS.get(zone.plan, PLAN_BUCKETS["free"])
-        bucket = ctx.state.purge_buckets.setdefault(zone.account_id, TokenBucket(rate, size, size))
+        bucket = ctx.state.purge_buckets.setdefault(f"{zone.account_id}:{zone.plan}", TokenBucket(rate, size, size))
         wait = bucket.take()
-        if wait is not None:
+        if wait is not None:  # 429 (research notes §2); whether Retry-After is sent is unverified: sent here
             raise Fail("purge_rate_limited", headers={"Retry-After": str(max(1, math.ceil(wait)))})
     purge = Purge(new_id(), zone.id, kind, list(items))
     ctx.state.purges.append(purge)
     return {"id": purge.id}
 
 
-ROUTES = [Route("POST", "/zones/{zone_id}/purge_cache", purge_cache, "cache:purge")]
+ROUTES = [Route("POST", "/zones/{zone_id}/purge_cache", purge_cache, "cache:purge")]  # schema: #cache_purge:edit

@@ -1,8 +1,10 @@
 """Workers script settings and secrets (api-notes §1.3 step 3, §4.1, §6.5).
 
-`/settings` shows bindings with secrets by name and type only and can change bindings or
-compatibility settings (a new deployed version); `/script-settings` holds the non-versioned
-settings. Putting or deleting a secret makes and deploys a new version, as the real API does.
+`/settings` shows bindings with secrets by name and type only (§4.1: values are never returned)
+and can change bindings or compatibility settings (a new deployed version); `/script-settings`
+holds the non-versioned settings (§1.3). Putting a secret makes and deploys a new version and is
+refused with 10215 while the latest version is not the deployed one (§4.1); the fake does the
+same for a secret delete and a bulk patch (undocumented for those: the less forgiving choice).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from urllib.parse import unquote
 
 from tests.fakes import multipart
 from tests.fakes.routing import Ctx, Route
-from tests.fakes.state_workers import (Script, apply_secrets, build_version, check_tags, deploy, get_script,
-                                       redeploy_current)
+from tests.fakes.state_workers import (Script, apply_secrets, build_version, check_latest_deployed, check_tags, deploy,
+                                       get_script, redeploy_current)
 from tests.fakes.wire import Fail
 
+# The non-versioned settings (api-notes §1.3 step 3: wrangler PATCHes these four; research notes §3:
+# the 2024 schema lists only logpush and tail_consumers, the current docs more).
 _SCRIPT_SETTINGS = ("logpush", "observability", "tags", "tail_consumers")
 
 
@@ -34,7 +38,14 @@ def get_settings(ctx: Ctx) -> dict[str, Any]:
 
 
 def patch_settings(ctx: Ctx) -> dict[str, Any]:
-    """PATCH .../settings (multipart `settings` part): bindings/compat changes make a new version."""
+    """PATCH .../settings (multipart `settings` part): bindings/compat changes make a new version.
+
+    Multipart with a `settings` JSON part (SDK script_and_version_settings; wrangler's secret bulk
+    used it before workers-sdk PR #13964, research notes 12-13 §8). The new version is deployed
+    at once, as that secret bulk relied on (not documented otherwise). "Annotations are not
+    inherited across settings updates" (settings docs, research notes §9): the new version has
+    only the annotations the PATCH sends. Migrations are not replayed.
+    """
     script = get_script(ctx)
     try:
         parts = multipart.parse(ctx.req.headers.get("content-type", ""), ctx.req.body)
@@ -48,8 +59,9 @@ def patch_settings(ctx: Ctx) -> dict[str, Any]:
             setattr(script, key, settings[key])
     if any(k in settings for k in ("bindings", "compatibility_date", "compatibility_flags")):
         cur = script.current
-        meta = {**cur.metadata, **{k: settings[k] for k in ("bindings", "compatibility_date", "compatibility_flags")
-                                   if k in settings}}
+        meta = {k: v for k, v in cur.metadata.items() if k not in ("annotations", "migrations")}
+        meta.update({k: settings[k] for k in ("bindings", "compatibility_date", "compatibility_flags", "annotations")
+                     if k in settings})
         if "bindings" not in settings:
             meta["bindings"] = [{"type": "inherit", "name": b["name"]} for b in cur.bindings]
         fake_parts = [multipart.Part("metadata", None, "application/json", json.dumps(meta).encode())]
@@ -68,7 +80,7 @@ def get_script_settings(ctx: Ctx) -> dict[str, Any]:
 
 
 def patch_script_settings(ctx: Ctx) -> dict[str, Any]:
-    """PATCH .../script-settings: merge the given keys."""
+    """PATCH .../script-settings: merge the given keys (keys left out keep their values, api-notes §1.3)."""
     script = get_script(ctx)
     body = ctx.body()
     if "tags" in body:
@@ -80,9 +92,10 @@ def patch_script_settings(ctx: Ctx) -> dict[str, Any]:
 
 
 def put_secret(ctx: Ctx) -> dict[str, Any]:
-    """PUT .../secrets: set one secret; makes and deploys a new version (api-notes §4.1)."""
+    """PUT .../secrets: set one secret; makes and deploys a new version (api-notes §4.1), 10215 first."""
     script = get_script(ctx)
     body = ctx.body()
+    check_latest_deployed(script)
     script.secrets[body["name"]] = dict(body)
     redeploy_current(script, "secret")
     return {"name": body["name"], "type": body["type"]}
@@ -100,11 +113,12 @@ def patch_secrets_bulk(ctx: Ctx) -> None:
     undocumented (wrangler ignores it): the fake answers null, so callers must not rely on it.
     """
     script = get_script(ctx)
+    # wrangler sends this type (api-notes §4.1); refusing others is the less forgiving choice (code unverified)
     if ctx.req.content_type != "application/merge-patch+json":
         raise Fail("script_invalid", detail="secrets-bulk takes Content-Type application/merge-patch+json")
     body = ctx.body()
     secrets = body.get("secrets") if isinstance(body, dict) else None
-    if not isinstance(secrets, dict) or not secrets:
+    if not isinstance(secrets, dict) or not secrets:  # an empty patch: refused (no evidence found; less forgiving)
         raise Fail("script_invalid", detail="body must be {\"secrets\": {NAME: {...} or null}}")
     if len(secrets) > MAX_BULK_SECRETS:
         raise Fail("script_invalid", detail=f"{len(secrets)} operations; at most {MAX_BULK_SECRETS} per request")
@@ -112,8 +126,9 @@ def patch_secrets_bulk(ctx: Ctx) -> None:
         if value is not None and (not isinstance(value, dict) or value.get("type") != "secret_text"
                                   or not isinstance(value.get("text"), str)):
             raise Fail("script_invalid", detail=f"secret {name!r} must be {{type: secret_text, name, text}} or null")
+    check_latest_deployed(script)  # 10215 for the bulk path too: undocumented (research notes §8), less forgiving
     for name, value in secrets.items():
-        if value is None:
+        if value is None:  # deleting an absent name is a no-op, as merge-patch null is (RFC 7396)
             script.secrets.pop(name, None)
         else:
             script.secrets[name] = {**value, "name": name}
@@ -122,17 +137,18 @@ def patch_secrets_bulk(ctx: Ctx) -> None:
 
 
 def list_secrets(ctx: Ctx) -> list[dict[str, Any]]:
-    """GET .../secrets: names and types, never values."""
+    """GET .../secrets: names and types, never values (api-notes §4.1), by name (unverified order)."""
     return [{"name": n, "type": s["type"]} for n, s in sorted(get_script(ctx).secrets.items())]
 
 
 def _secret_name(ctx: Ctx) -> str:
+    # `url_encoded=true`: the name in the path is percent-encoded once more (schema parameter; api-notes §4.1)
     name = ctx.p["secret_name"]
     return unquote(name) if ctx.req.q("url_encoded") == "true" else name
 
 
 def get_secret(ctx: Ctx) -> dict[str, Any]:
-    """GET .../secrets/{name}: name and type only."""
+    """GET .../secrets/{name}: name and type only; an unknown name is 404 (code unverified)."""
     name = _secret_name(ctx)
     s = get_script(ctx).secrets.get(name)
     if s is None:
@@ -141,17 +157,24 @@ def get_secret(ctx: Ctx) -> dict[str, Any]:
 
 
 def delete_secret(ctx: Ctx) -> None:
-    """DELETE .../secrets/{name}: removing a secret also makes a new version."""
+    """DELETE .../secrets/{name}: removing a secret also makes a new version (like a put; unverified).
+
+    An unknown name is refused (no evidence found; the less forgiving choice).
+    """
     script = get_script(ctx)
     name = _secret_name(ctx)
-    if script.secrets.pop(name, None) is None:
+    if name not in script.secrets:
         raise Fail("secret_not_found", name=name)
+    check_latest_deployed(script)
+    script.secrets.pop(name)
     redeploy_current(script, "secret")
     return None
 
 
 _S = "/accounts/{account_id}/workers/scripts/{script_name}"
 _W, _R = "workers_scripts:write", "workers_scripts:read"
+# Scopes: schema x-cfPermissionsRequired worker.script.read / .create and, for secrets,
+# x-api-token-group "Workers Scripts Read/Write"; secrets-bulk (not in the schema) writes like a put.
 ROUTES = [
     Route("GET", _S + "/settings", get_settings, _R),
     Route("PATCH", _S + "/settings", patch_settings, _W),

@@ -4,10 +4,12 @@ Modelled on api-notes §1.3, §2 and §4. An upload (`PUT .../scripts/{s}`) stor
 exact bytes, checks `main_module`/`body_part` and every binding (shape per §2.3, KV namespace
 ids against this account), creates a version and deploys it at 100%. Secrets live on the
 script, outside versions: an upload never drops them (`--keep-vars` help text, §2.2); an upload
-that carries a `secret_text` binding sets that secret, and a non-secret binding with a secret's
-name replaces the secret. `keep_bindings` keeps earlier bindings of the listed types.
-Simplification: secrets are script-wide, so a version uploaded but not yet deployed already
-sees secret changes it carries.
+that carries a `secret_text` binding sets that secret (Cloudflare's old Workers API reference,
+cloudflare/workers-docs tooling/api/scripts.md: secret_text bindings persist between deploys),
+and a non-secret binding with a secret's name replaces the secret (wrangler asks before a var
+shadows a secret, api-notes §1.1 step 3, check-remote-secrets-override.ts). `keep_bindings`
+keeps earlier bindings of the listed types (§2.2). Simplification: secrets are script-wide, so
+a version uploaded but not yet deployed already sees secret changes it carries.
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ class Version:
     annotations: dict[str, Any] = field(default_factory=dict)
     created_on: str = field(default_factory=now_iso)
     source: str = "api"
+    # Durable Object migrations of a version upload, applied when a deployment first serves it
+    # (the server defers reconciliation to the deploy: workers-sdk deploy-helpers versions-upload.ts)
+    pending_migrations: dict[str, Any] | None = None
 
     @property
     def compatibility_date(self) -> str | None:
@@ -87,7 +92,7 @@ class Deployment:
     source: str = "api"
 
     def as_api(self, author_email: str) -> dict[str, Any]:
-        """The deployment as `GET .../deployments` lists it."""
+        """The deployment as `GET .../deployments` lists it (research notes 12-13 §9, versions-types.ts ApiDeployment)."""
         return {"id": self.id, "created_on": self.created_on, "source": self.source, "strategy": "percentage",
                 "author_email": author_email, "annotations": self.annotations, "versions": self.versions}
 
@@ -118,7 +123,11 @@ class Script:
 
     @property
     def current(self) -> Version:
-        """The version serving (most of) the traffic: the latest deployment's biggest share."""
+        """The version serving (most of) the traffic: the latest deployment's biggest share.
+
+        The fake's own notion for the one-version views (settings, download); the API lists
+        the deployment's split as is.
+        """
         if self.deployments:
             top = max(self.deployments[-1].versions, key=lambda v: v["percentage"])
             return next(v for v in self.versions if v.id == top["version_id"])
@@ -154,17 +163,17 @@ class Script:
         return self.modules[module].content
 
     def public_bindings(self) -> list[dict[str, Any]]:
-        """Bindings as the API shows them: secrets by name and type only, never their values."""
+        """Bindings as the API shows them: secrets by name and type only, never their values (api-notes §4.1)."""
         return [dict(b) for b in self.bindings] + [{"name": n, "type": s["type"]} for n, s in sorted(self.secrets.items())]
 
     def handlers(self) -> list[str]:
-        """Exported handlers, guessed from the main module's text."""
+        """Exported handlers, guessed from the main module's text (a guess: the server learns them at startup)."""
         main = self.current.modules.get(self.main_module or self.current.body_part or "")
         text = main.content if main else b""
         return ["fetch"] + [h for h in ("scheduled", "queue", "email", "tail") if h.encode() + b"(" in text]
 
     def as_api(self) -> dict[str, Any]:
-        """The script object of list/upload results."""
+        """The script object of list/upload results (fields of SDK script_update_response, api-notes §1.3)."""
         v = self.current
         d: dict[str, Any] = {
             "id": self.name, "tag": self.tag, "tags": list(self.tags), "etag": v.etag, "handlers": self.handlers(),
@@ -181,7 +190,8 @@ class Script:
         return d
 
     def version_api(self, v: Version, email: str, user_id: str) -> dict[str, Any]:
-        """A version as the versions API returns it (api-notes §1.3 `ApiVersion`)."""
+        """A version as the versions API returns it (api-notes §1.3 `ApiVersion`; both `has_preview`
+        spellings, as §1.3 advises)."""
         return {"id": v.id, "number": v.number, "annotations": v.annotations,
                 "metadata": {"created_on": v.created_on, "modified_on": v.created_on, "source": v.source,
                              "author_id": user_id, "author_email": email, "has_preview": False, "hasPreview": False},
@@ -197,7 +207,9 @@ class Script:
 # -- building a version from an upload ----------------------------------------------------------
 
 MAX_TAGS = 8  # real-api-quirks #5: at most 8 tags per script (Workers for Platforms tags docs, same field)
-_TAG_FORBIDDEN = (",", "&")  # same source: a tag must not contain a comma or an ampersand
+# Same source: the docs say to *avoid* ',' and '&' (research notes 12-13 §3); refusing them is the less
+# forgiving reading. Tag length and the error code are undocumented (codes.py tags_invalid).
+_TAG_FORBIDDEN = (",", "&")
 
 
 def check_tags(tags: Any) -> list[str]:
@@ -217,7 +229,8 @@ def migration_classes(script: Script | None, metadata: dict[str, Any]) -> tuple[
 
     Only what the binding check needs (issue 12: a DO binding to a class of the same script
     that no applied migration created fails with 10061, real-api-quirks #7). Migration steps
-    themselves are modelled further with issue 14.
+    themselves are modelled further with issue 14. Both forms: stepped `{old_tag?, new_tag,
+    steps}` and single-step (schema: workers_stepped_migrations / workers_single_step_migrations).
     """
     tag = script.migration_tag if script else None
     classes = set(script.do_classes) if script else set()
@@ -238,6 +251,18 @@ def migration_classes(script: Script | None, metadata: dict[str, Any]) -> tuple[
     return migrations.get("new_tag", tag), classes
 
 
+def check_migration_tag(script: Script | None, metadata: dict[str, Any]) -> None:
+    """10079 when `old_tag` is not the live migration tag (schema workers_migration_tag_conditions:
+    "If they don't match, the upload is rejected"; workers-sdk#705). A missing `old_tag` on a
+    script that has a tag does not match either: the less forgiving reading."""
+    migrations = metadata.get("migrations")
+    if not isinstance(migrations, dict):
+        return
+    live = script.migration_tag if script else None
+    if migrations.get("old_tag") != live:
+        raise Fail("migration_tag_mismatch", tag=live)
+
+
 def _check_do_bindings(script_name: str, bindings: list[Any], classes: set[str]) -> None:
     """10061: a binding to a class of this script that no migration created (workers-sdk#10034, #10246)."""
     for b in bindings:
@@ -248,7 +273,10 @@ def _check_do_bindings(script_name: str, bindings: list[Any], classes: set[str])
         if b.get("class_name") not in classes:
             raise Fail("do_class_not_migrated", name=b.get("name"), class_name=b.get("class_name"))
 
+
 def _check_binding(ctx: Ctx, b: Any, part_names: set[str]) -> None:
+    """Shape per api-notes §2.3 (unknown types and missing fields: 10021, text unverified); KV ids:
+    32 hex (10042) of a namespace of this account (10041); blob parts must be uploaded (§2.1)."""
     if not isinstance(b, dict) or not isinstance(b.get("type"), str) or not isinstance(b.get("name"), str) \
             or not b["name"]:
         raise Fail("script_invalid", detail=f"every binding needs a string 'type' and 'name': {json.dumps(b)[:200]}")
@@ -273,7 +301,14 @@ def _check_binding(ctx: Ctx, b: Any, part_names: set[str]) -> None:
 
 def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], *,
                   strict_inherit: bool, immediate: bool = False) -> tuple[Version, dict[str, dict[str, Any]], set[str]]:
-    """Check an upload and turn it into a Version plus secret changes (set, removed)."""
+    """Check an upload and turn it into a Version plus secret changes (set, removed).
+
+    `main_module` (ES modules) or `body_part` (service worker) must name an uploaded part
+    (api-notes §2.2; 10021, text unverified). A binding name used twice is refused (no evidence
+    found; the less forgiving choice). `inherit` takes the previous version's binding; with
+    `bindings_inherit=strict` an unresolvable one fails with 10057, without it it is dropped
+    (api-notes §1.3: "strict = fail if an inherit binding cannot be resolved", SDK docstring).
+    """
     meta_parts = [p for p in parts if p.name == "metadata"]
     if not meta_parts:
         raise Fail("script_invalid", detail="the upload has no 'metadata' part")
@@ -291,7 +326,7 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
         raise Fail("script_invalid", detail="metadata names neither main_module nor body_part")
     if entry not in modules:
         raise Fail("script_invalid", detail=f'No such module "{entry}". main_module must name an uploaded part')
-    size = sum(len(m.content) for m in modules.values())
+    size = sum(len(m.content) for m in modules.values())  # every part counts, source maps too (unverified)
     if size > ctx.state.config.script_size_limit:
         raise Fail("script_too_large", limit=ctx.state.config.script_size_limit, size=size)
     bindings_in = metadata.get("bindings") or []
@@ -325,6 +360,7 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
                 secret_removed.add(b["name"])
     keep = set(metadata.get("keep_bindings") or []) - SECRET_TYPES  # secrets are always kept
     resolved += [dict(b) for n, b in prev.items() if b["type"] in keep and n not in seen]
+    check_migration_tag(script, metadata)
     _check_do_bindings(ctx.p.get("script_name", ""), bindings_in, migration_classes(script, metadata)[1])
     if "tags" in metadata:
         check_tags(metadata["tags"])
@@ -333,7 +369,8 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
     number = len(script.versions) + 1 if script else 1
     # Version annotations are kept for version uploads only: Cloudflare's multipart-metadata page
     # says they are "not available for immediately deployed uploads" (its API reference says
-    # otherwise; the less forgiving reading is modelled, research notes §9).
+    # otherwise; the less forgiving reading is modelled, research notes §9). Their lengths (message 50,
+    # tag 20) are the schema's maxLength, which the validator enforces.
     annotations = dict(metadata.get("annotations") or {}) if not immediate else {}
     version = Version(new_uuid(), number, modules, metadata, resolved, main, body_part if main is None else None,
                       etag, annotations)
@@ -342,6 +379,8 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
 
 def _upload_parts(ctx: Ctx) -> list[multipart.Part]:
     req = ctx.req
+    # A bare script body is a service-worker upload (workers-docs tooling/api/scripts.md, Content-Type
+    # application/javascript); everything else must be multipart (§2).
     if req.content_type in ("application/javascript", "text/javascript"):  # service-worker raw upload
         meta = json.dumps({"body_part": "worker.js", "bindings": []}).encode()
         return [multipart.Part("metadata", None, "application/json", meta),
@@ -360,7 +399,7 @@ def apply_secrets(script: Script, set_: dict[str, dict[str, Any]], removed: set[
 
 
 def deploy(script: Script, version: Version, annotations: dict[str, Any] | None = None) -> Deployment:
-    """Send 100% of traffic to `version`."""
+    """Send 100% of traffic to `version` (what a PUT upload does, api-notes §1.3 path B)."""
     dep = Deployment(new_uuid(), [{"version_id": version.id, "percentage": 100.0}], annotations or {})
     script.deployments.append(dep)
     script.modified_on = now_iso()
@@ -380,6 +419,17 @@ def redeploy_current(script: Script, source: str) -> None:
     deploy(script, v, {"workers/triggered_by": "secret"})
 
 
+def check_latest_deployed(script: Script) -> None:
+    """10215 unless the latest version serves 100% of traffic: a secret write makes and deploys a new
+    version, so it is refused during a gradual deployment or with an undeployed version upload
+    (api-notes §4.1, real-api-quirks #11; wrangler/src/secret/index.ts: "the latest version of
+    your Worker isn't currently deployed")."""
+    live = script.deployments[-1].versions if script.deployments else []
+    latest = script.versions[-1]
+    if not (len(live) == 1 and live[0]["version_id"] == latest.id):
+        raise Fail("secret_version_not_deployed")
+
+
 def get_script(ctx: Ctx) -> Script:
     """The script named in the path, or Fail 10007."""
     s = ctx.state.account_scripts(ctx.account_id).get(ctx.p["script_name"])
@@ -391,7 +441,13 @@ def get_script(ctx: Ctx) -> Script:
 # -- handlers -----------------------------------------------------------------------------------
 
 def upload_script(ctx: Ctx) -> dict[str, Any]:
-    """PUT /accounts/{a}/workers/scripts/{s}: store the upload and deploy it at 100%."""
+    """PUT /accounts/{a}/workers/scripts/{s}: store the upload and deploy it at 100% (api-notes §1.3 path B).
+
+    Metadata `tags` (research notes 12-13 §3: PUT only), `logpush`, `observability`,
+    `placement`, `tail_consumers` and `usage_model` (SDK script_update_params, §2.2) set the
+    script's settings; keys left out keep theirs (inferred, research notes §3). Script names
+    follow the schema's workers_script_name pattern, which the validator enforces.
+    """
     scripts = ctx.state.account_scripts(ctx.account_id)
     existing = scripts.get(ctx.p["script_name"])
     version, secret_set, removed = build_version(ctx, existing, _upload_parts(ctx),
@@ -415,27 +471,34 @@ def upload_script(ctx: Ctx) -> dict[str, Any]:
 
 
 def upload_version(ctx: Ctx) -> dict[str, Any]:
-    """POST .../scripts/{s}/versions: a new version, not deployed."""
+    """POST .../scripts/{s}/versions: a new version, not deployed; the Worker must exist (api-notes §4.3)."""
     script = get_script(ctx)
     version, secret_set, removed = build_version(ctx, script, _upload_parts(ctx),
                                                  strict_inherit=ctx.req.q("bindings_inherit") == "strict")
-    if version.main_module is None:
+    if version.main_module is None:  # "Versions API requires main_module" (api-notes §2.2)
         raise Fail("script_invalid", detail="the versions API requires main_module")
-    # Durable Object migrations need the PUT path (api-notes §1.3: wrangler uses the versions API only
-    # without pending migrations); tags are "not available for version uploads" (Cloudflare docs,
-    # workers/configuration/multipart-upload-metadata).
-    for key in ("migrations", "tags"):
-        if key in version.metadata:
-            raise Fail("script_invalid", detail=f"'{key}' cannot be set in a version upload")
+    # tags are "not available for version uploads" (Cloudflare docs, workers/configuration/
+    # multipart-upload-metadata). Migrations are taken: `wrangler versions upload` sends them
+    # (workers-sdk deploy-helpers/src/deploy/versions-upload.ts) and they apply on deployment.
+    if "tags" in version.metadata:
+        raise Fail("script_invalid", detail="'tags' cannot be set in a version upload")
+    if isinstance(version.metadata.get("migrations"), dict):
+        version.pending_migrations = version.metadata["migrations"]
     script.versions.append(version)
     apply_secrets(script, secret_set, removed)
     return script.version_api(version, ctx.state.user.email, ctx.state.user.id)
 
 
 def list_versions(ctx: Ctx) -> Reply:
-    """GET .../versions -> {items: [...]}, newest first."""
+    """GET .../versions -> {items: [...]}, newest first (unverified order).
+
+    `deployable=true` "Ignores pagination" (schema): every version at once. Otherwise page/per_page
+    (schema; no per_page default declared: 10, unverified).
+    """
     script = get_script(ctx)
     items = [script.version_api(v, ctx.state.user.email, ctx.state.user.id) for v in reversed(script.versions)]
+    if ctx.req.q("deployable") == "true":
+        return Reply({"items": items})
     page = paginate(items, ctx.req, default_per_page=10)
     return Reply({"items": page.result}, result_info=page.result_info)
 
@@ -450,44 +513,64 @@ def get_version(ctx: Ctx) -> dict[str, Any]:
 
 
 def list_deployments(ctx: Ctx) -> dict[str, Any]:
-    """GET .../deployments -> {deployments: [...]}, latest first."""
+    """GET .../deployments -> {deployments: [...]}, latest first ("The first deployment in the list is
+    the latest deployment actively serving traffic", SDK docstring, research notes 12-13 §9)."""
     script = get_script(ctx)
     return {"deployments": [d.as_api(ctx.state.user.email) for d in reversed(script.deployments)]}
 
 
 def create_deployment(ctx: Ctx) -> dict[str, Any]:
-    """POST .../deployments: versions must exist and percentages add up to 100."""
+    """POST .../deployments: versions must exist and percentages add up to 100.
+
+    The sum of 100 is what wrangler's CLI checks (api-notes §4.4); at most two versions, one
+    each, as gradual deployments split between two (real-api-quirks #11, §4.4). That the server
+    refuses more is unverified: the less forgiving choice. `force` and 10220 (rollback past a
+    secret change) are not modelled.
+    """
     script = get_script(ctx)
     body = ctx.body()
     versions = body.get("versions") or []
-    known = {v.id for v in script.versions}
+    known = {v.id: v for v in script.versions}
     for v in versions:
         if v.get("version_id") not in known:
             raise Fail("version_not_found", id=v.get("version_id"))
     total = sum(float(v.get("percentage", 0)) for v in versions)
     if not versions or abs(total - 100.0) > 1e-6:
         raise Fail("deployment_invalid", detail=f"percentages add up to {total:g}, not 100")
+    ids = [v["version_id"] for v in versions]
+    if len(ids) > 2 or len(set(ids)) != len(ids):
+        raise Fail("deployment_invalid", detail="a deployment splits traffic between at most two different versions")
     dep = Deployment(new_uuid(), [{"version_id": v["version_id"], "percentage": float(v["percentage"])}
                                   for v in versions], body.get("annotations") or {})
+    for vid in ids:  # migrations of a version upload take effect once it serves traffic
+        pending = known[vid].pending_migrations
+        if pending is not None:
+            script.migration_tag, script.do_classes = migration_classes(script, {"migrations": pending})
+            known[vid].pending_migrations = None
     script.deployments.append(dep)
     script.modified_on = now_iso()
     return dep.as_api(ctx.state.user.email)
 
 
 def list_scripts(ctx: Ctx) -> list[dict[str, Any]]:
-    """GET /accounts/{a}/workers/scripts."""
+    """GET /accounts/{a}/workers/scripts (no pagination in the schema; by name, unverified)."""
     return [s.as_api() for _, s in sorted(ctx.state.account_scripts(ctx.account_id).items()) if s.versions]
 
 
 def download_script(ctx: Ctx) -> Reply:
-    """GET .../scripts/{s}: the deployed modules as multipart/form-data (not an envelope)."""
+    """GET .../scripts/{s}: the deployed modules as multipart/form-data, not an envelope (workers-docs
+    scripts.md: raw content; multipart for module Workers is unverified)."""
     script = get_script(ctx)
     ctype, body = multipart.build([(m.name, m.name, m.content_type, m.content) for m in script.modules.values()])
     return Reply(raw=body, content_type=ctype)
 
 
 def delete_script(ctx: Ctx) -> None:
-    """DELETE .../scripts/{s}: also drops its zone routes and custom domains."""
+    """DELETE .../scripts/{s}: also drops its zone routes and custom domains (unverified).
+
+    The schema's `force` says a delete is otherwise "stopped by associated service binding,
+    durable object, or other binding"; that refusal is not modelled.
+    """
     script = get_script(ctx)
     del ctx.state.account_scripts(ctx.account_id)[script.name]
     for zid, routes in ctx.state.zone_routes.items():
@@ -498,7 +581,8 @@ def delete_script(ctx: Ctx) -> None:
 
 
 def get_service(ctx: Ctx) -> dict[str, Any]:
-    """GET /accounts/{a}/workers/services/{s} (wrangler's existence check, api-notes §1.1)."""
+    """GET /accounts/{a}/workers/services/{s} (wrangler's existence check, api-notes §1.1): one
+    `production` environment, as every wrangler env is its own Worker (§7.2)."""
     script = get_script(ctx)
     env = {"environment": "production", "created_on": script.created_on, "modified_on": script.modified_on,
            "script": script.as_api()}
@@ -508,6 +592,8 @@ def get_service(ctx: Ctx) -> dict[str, Any]:
 
 _S = "/accounts/{account_id}/workers/scripts/{script_name}"
 _W, _R = "workers_scripts:write", "workers_scripts:read"
+# Scopes: schema x-cfPermissionsRequired worker.script.* and worker.deployment.* (Workers Scripts
+# read/write); the services path, outside the schema, reads like the scripts list.
 ROUTES = [
     Route("GET", "/accounts/{account_id}/workers/scripts", list_scripts, _R),
     # bindings_inherit/excludeScript: wrangler sends both on this PUT and the SDK documents

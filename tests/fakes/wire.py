@@ -58,7 +58,7 @@ class FakeRequest:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
     def json(self) -> Any:
-        """The body parsed as JSON (raises `Fail('invalid_json')` when it is not)."""
+        """The body parsed as JSON (raises `Fail('invalid_json')` when it is not; an empty body is null)."""
         try:
             return json.loads(self.body or b"null")
         except ValueError as exc:
@@ -109,7 +109,11 @@ class DropConnection(Exception):
 
 def envelope(result: Any = None, *, success: bool = True, errors: list[dict[str, Any]] | None = None,
              messages: list[dict[str, Any]] | None = None, result_info: dict[str, Any] | None = None) -> bytes:
-    """Serialise Cloudflare's `{success, errors, messages, result, result_info?}` envelope."""
+    """Serialise Cloudflare's `{success, errors, messages, result, result_info?}` envelope.
+
+    api-notes §0.4; a failure carries `result: null` and `messages: []` (README of the relaxed
+    schema, fix 1). `result_info` only on list answers that page (real-api-quirks #1: none on routes).
+    """
     doc: dict[str, Any] = {"success": success, "errors": errors or [], "messages": messages or [], "result": result}
     if result_info is not None:
         doc["result_info"] = result_info
@@ -117,27 +121,27 @@ def envelope(result: Any = None, *, success: bool = True, errors: list[dict[str,
 
 
 def now_iso() -> str:
-    """Current UTC time in Cloudflare's timestamp format."""
+    """Current UTC time as an RFC 3339 `date-time` ending in Z (schema: e.g. workers_created_on)."""
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def new_id() -> str:
-    """A fresh 32-hex identifier (accounts, zones, namespaces, records, routes)."""
+    """A fresh 32-hex identifier (accounts, zones, namespaces, records, routes; schema: *_identifier examples)."""
     return uuid.uuid4().hex
 
 
 def new_uuid() -> str:
-    """A fresh dashed UUID (versions, deployments)."""
+    """A fresh dashed UUID (versions, deployments; schema: workers_schemas-version_identifier example)."""
     return str(uuid.uuid4())
 
 
 def ray_id() -> str:
-    """A plausible `cf-ray` header value."""
+    """A plausible `cf-ray` header value (16 hex, a dash, a colo; api-notes §0.4 names the header)."""
     return secrets.token_hex(8) + "-SJC"
 
 
 def content_hash(*chunks: bytes) -> str:
-    """Stable hex digest used for etags."""
+    """Stable hex digest used for etags (the real etag's algorithm is not documented; any stable hash serves)."""
     h = hashlib.sha256()
     for c in chunks:
         h.update(len(c).to_bytes(8, "big"))
@@ -146,6 +150,8 @@ def content_hash(*chunks: bytes) -> str:
 
 
 def _int_param(req: FakeRequest, name: str, default: int) -> int:
+    # Unparsable values fall back to the default; on paths the schema covers the validator has
+    # already refused them (10001), so this only matters with validation off.
     raw = req.q(name)
     if raw is None or raw == "":
         return default
@@ -156,7 +162,15 @@ def _int_param(req: FakeRequest, name: str, default: int) -> int:
 
 
 def paginate(items: list[Any], req: FakeRequest, *, default_per_page: int, max_per_page: int | None = None) -> Reply:
-    """Slice `items` by `page`/`per_page` and add a page-style `result_info`."""
+    """Slice `items` by `page`/`per_page` and add a page-style `result_info`.
+
+    Defaults and maximums come from each caller (the schema's page/per_page of that path). Out of
+    range values are refused by the schema validator (10001) before this runs; the clamping here
+    only serves paths outside the schema and `validate=False`. A page past the end is empty with
+    the true totals. `total_pages` is sent as real-api-quirks #3 says; the schemas list only
+    `count, page, per_page, total_count` (research notes 12-13 §10), so clients should not need it
+    (kept: tests/fakes pins it).
+    """
     page = max(1, _int_param(req, "page", 1))
     per_page = max(1, _int_param(req, "per_page", default_per_page))
     if max_per_page is not None:

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
-from tests.fakes import (state_accounts, state_cache, state_dns, state_kv, state_settings, state_triggers,
-                         state_workers)
+from tests.fakes import (state_accounts, state_cache, state_dns, state_kv, state_queues, state_settings,
+                         state_storage, state_triggers, state_workers, state_workflows)
 from tests.fakes.codes import DEFAULT_ERRORS, ErrorSpec
 from tests.fakes.faults import (REWRITES, Chaos, Drop, Fault, FaultPlan, Injection, RateLimit, Slow, Status,
                                 parse_kinds)
@@ -35,7 +35,8 @@ from tests.fakes.wire import (DropConnection, Fail, FakeRequest, FakeResponse, R
                               ray_id)
 
 ALL_ROUTES = (state_accounts.ROUTES + state_workers.ROUTES + state_settings.ROUTES + state_triggers.ROUTES
-              + state_kv.ROUTES + state_dns.ROUTES + state_cache.ROUTES)
+              + state_kv.ROUTES + state_dns.ROUTES + state_cache.ROUTES + state_queues.ROUTES
+              + state_workflows.ROUTES + state_storage.ROUTES)
 REDACTED = "REDACTED"
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-key"})
 _JSON = "application/json"
@@ -377,6 +378,51 @@ class FakeCloudflare:
             self.state.kv[ns.id] = ns
             return ns.id
 
+    def add_queue(self, name: str, *, account_id: str | None = None, settings: dict[str, Any] | None = None) -> str:
+        """Create a queue (no name checks); returns its id."""
+        with self.lock:
+            q = state_queues.Queue(new_id(), account_id or self.account_id, name)
+            q.settings.update(settings or {})
+            self.state.queues[q.id] = q
+            return q.id
+
+    def add_queue_consumer(self, queue: str, script: str | None, *, settings: dict[str, Any] | None = None,
+                           dead_letter_queue: str | None = None, account_id: str | None = None) -> str:
+        """Attach a consumer to the queue called `queue` (`script=None`: an http_pull consumer; no
+        checks, as a previous deploy or the dashboard would have left it); returns its id."""
+        with self.lock:
+            q = self.queue(queue, account_id)
+            consumer = state_queues.Consumer(new_id(), "worker" if script else "http_pull", script,
+                                             dict(settings or {}), dead_letter_queue)
+            q.consumers.append(consumer)
+            return consumer.id
+
+    def add_r2_bucket(self, name: str, jurisdiction: str | None = None, *, account_id: str | None = None,
+                      location: str | None = None, storage_class: str = "Standard") -> str:
+        """Create an R2 bucket in a jurisdiction (None: the default one; no name checks); returns its name."""
+        with self.lock:
+            b = state_storage.Bucket(account_id or self.account_id, name, jurisdiction or "default", location,
+                                     storage_class)
+            self.state.r2_buckets[(b.account_id, b.jurisdiction, b.name)] = b
+            return b.name
+
+    def add_d1_database(self, name: str, *, account_id: str | None = None, uuid: str | None = None) -> str:
+        """Create a D1 database (no name checks); returns its uuid."""
+        with self.lock:
+            db = state_storage.Database(uuid or new_uuid(), account_id or self.account_id, name)
+            self.state.d1[db.uuid] = db
+            return db.uuid
+
+    def add_workflow(self, name: str, script_name: str, class_name: str, *, account_id: str | None = None,
+                     limits: dict[str, Any] | None = None, schedules: list[str] | None = None) -> str:
+        """Register a Workflow (no checks: the script need not exist); returns its id."""
+        with self.lock:
+            aid = account_id or self.account_id
+            wf = state_workflows.Workflow(new_uuid(), aid, name, script_name, class_name, limits,
+                                          [{"cron": c} for c in schedules or []])
+            self.state.workflows[(aid, name)] = wf
+            return wf.id
+
     def add_dns_record(self, zone_id: str, type: str, name: str, content: str, **fields: Any) -> str:
         """Create a DNS record (conflict rules apply); returns its id."""
         with self.lock:
@@ -395,7 +441,11 @@ class FakeCloudflare:
     def add_script(self, name: str, content: bytes = b"export default { fetch() { return new Response('ok') } }",
                    *, bindings: list[dict[str, Any]] | None = None, account_id: str | None = None,
                    metadata: dict[str, Any] | None = None) -> state_workers.Script:
-        """Upload a one-module Worker directly (as a previous deploy would have)."""
+        """Upload a one-module Worker directly (as a previous deploy would have).
+
+        Every upload check applies (bindings must name existing resources, DO bindings need
+        their class exported and migrated); `metadata={"migrations": ...}` applies migrations.
+        """
         aid = account_id or self.account_id
         meta = {"main_module": "index.js", "bindings": bindings or [], "compatibility_date": "2025-01-01",
                 **(metadata or {})}
@@ -405,12 +455,14 @@ class FakeCloudflare:
         with self.lock:
             ctx = Ctx(self.state, req, {"account_id": aid, "script_name": name}, Principal("global_key"))
             scripts = self.state.account_scripts(aid)
-            version, secret_set, removed = state_workers.build_version(ctx, scripts.get(name), parts,
-                                                                       strict_inherit=False)
-            script = scripts.get(name) or state_workers.Script(name, aid)
+            existing = scripts.get(name)
+            version, secret_set, removed = state_workers.build_version(ctx, existing, parts, strict_inherit=False)
+            plan = state_workers.plan_migrations(ctx, existing, version.metadata)
+            script = existing or state_workers.Script(name, aid)
             scripts[name] = script
             script.versions.append(version)
             state_workers.apply_secrets(script, secret_set, removed)
+            state_workers.apply_migrations(ctx, script, plan)
             state_workers.deploy(script, version)
             return script
 
@@ -470,6 +522,34 @@ class FakeCloudflare:
             if ns.title == title and ns.account_id == aid:
                 return ns
         raise KeyError(title)
+
+    @property
+    def queues(self) -> dict[str, state_queues.Queue]:
+        """The default account's queues by name."""
+        return {q.name: q for q in self.state.queues.values() if q.account_id == self.account_id}
+
+    def queue(self, name: str, account_id: str | None = None) -> state_queues.Queue:
+        """The queue called `name` (KeyError if none)."""
+        q = state_queues.find_queue(self.state, account_id or self.account_id, name)
+        if q is None:
+            raise KeyError(name)
+        return q
+
+    @property
+    def r2_buckets(self) -> list[state_storage.Bucket]:
+        """The default account's R2 buckets in every jurisdiction (each has `.jurisdiction`), by name."""
+        return sorted((b for b in self.state.r2_buckets.values() if b.account_id == self.account_id),
+                      key=lambda b: (b.name, b.jurisdiction))
+
+    @property
+    def d1_databases(self) -> dict[str, state_storage.Database]:
+        """The default account's D1 databases by name."""
+        return {d.name: d for d in self.state.d1.values() if d.account_id == self.account_id}
+
+    @property
+    def workflows(self) -> dict[str, state_workflows.Workflow]:
+        """The default account's Workflows by name."""
+        return {name: wf for (aid, name), wf in self.state.workflows.items() if aid == self.account_id}
 
     def dns_records(self, zone_id: str) -> list[dict[str, Any]]:
         """The zone's DNS records."""

@@ -94,6 +94,37 @@ DEFAULT_ERRORS: dict[str, ErrorSpec] = {
                                                    "--new-class migration has been applied to it."),
     # 10079 and the text: workers-sdk#705 (research notes 14-15 A1.5); status unverified
     "migration_tag_mismatch": ErrorSpec(400, 10079, "Migration tag precondition failed; current tag is {tag}"),
+    # 10061 texts: workers-sdk#1792/#337 (class bound but not exported) and #8210 (delete-class of a class
+    # the upload still binds), research notes 14-15 A1.5; status unverified
+    "do_class_not_exported": ErrorSpec(400, 10061, "Cannot create binding for class {class_name} that is not "
+                                                   "exported by the script"),
+    "do_class_deleted_but_bound": ErrorSpec(400, 10061, "Cannot apply --delete-class migration to class "
+                                                        "'{class_name}' without also removing the binding that "
+                                                        "references it."),
+    # 10074 and both texts (new-class of a live class; delete-class of a class that is not live): third-party
+    # project notes only (research notes 14-15 A1.5: UNVERIFIED as an official meaning); status unverified.
+    # `kind` is new-class or new-sqlite-class. Rename and transfer failures reuse 10074 with texts of the
+    # fake's own (unverified): 10074 is the one code seen for "this migration cannot be applied".
+    "migration_class_exists": ErrorSpec(400, 10074, "Cannot apply {kind} migration to class '{class_name}' that is "
+                                                    "already depended on by existing Durable Objects"),
+    "migration_class_missing": ErrorSpec(400, 10074, "Cannot apply delete-class migration to class '{class_name}' "
+                                                     "which was not exported in the previous version of the script"),
+    "migration_invalid": ErrorSpec(400, 10074, "Cannot apply {kind} migration: {detail}"),
+    # 10123 ErrActorBindingDependsOnMigration: named in workers-sdk deploy-helpers error-codes.ts (a version
+    # upload binds a class that only its own, not yet deployed, migration creates); text and status unverified
+    "do_binding_depends_on_migration": ErrorSpec(400, 10123, "Binding '{name}' depends on a migration for class "
+                                                             "'{class_name}' that is not applied yet; deploy the "
+                                                             "migration before binding the class"),
+    # 10085 and the text: a real API answer quoted in workers-sdk vite-plugin-cloudflare/e2e/remote-bindings.test.ts
+    # (also "workers.api.error.bucket_not_found [code: 10085]" in third-party deploy logs); status unverified
+    "r2_binding_not_found": ErrorSpec(400, 10085, "R2 bucket '{bucket}' not found. Verify the bucket exists in your "
+                                                  "account and that the bucket_name in your configuration is correct."),
+    # 10021 and the text: workers-sdk deploy-helpers deploy.ts (matches "binding DB of type d1 must have a valid
+    # `id` specified [code: 10021]"; third parties quote it for placeholder ids); status unverified
+    "d1_binding_invalid": ErrorSpec(400, 10021, "binding {name} of type d1 must have a valid `id` specified"),
+    # 11000 = queue not found: alchemy-run/distilled-cloudflare spec/queues.json (third party); as an upload
+    # error (producer binding to a missing queue) code, text and status are unverified
+    "queue_binding_not_found": ErrorSpec(400, 11000, "Queue '{queue}' does not exist"),
     # real-api-quirks #5 limits; no code documented: 10021 (validation) is a guess, unverified
     "tags_invalid": ErrorSpec(400, 10021, "Invalid tags: {detail}"),
     "deployment_invalid": ErrorSpec(400, 10021, "Invalid deployment: {detail}"),  # unverified code
@@ -135,6 +166,53 @@ DEFAULT_ERRORS: dict[str, ErrorSpec] = {
     "kv_namespace_not_found": ErrorSpec(404, 10013, "{op}: 'namespace not found'"),
     "kv_key_not_found": ErrorSpec(404, 10009, "get: 'key not found'"),
     "kv_bad_request": ErrorSpec(400, 10001, "{detail}"),
+    # -- queues (research notes 14-15 A2) ------------------------------------------------------
+    # 404/11000 queue not found, 409/11009 already exists, 11003 invalid name: alchemy-run/distilled-cloudflare
+    # spec/queues.json (a third-party error map); texts and the 11003 status unverified
+    "queue_not_found": ErrorSpec(404, 11000, "Queue '{id}' not found"),
+    "queue_exists": ErrorSpec(409, 11009, "A queue with name '{name}' already exists"),
+    "queue_name_invalid": ErrorSpec(400, 11003, "Invalid queue name '{name}': 1-63 lowercase letters, digits and "
+                                                "dashes, starting and ending with a letter or digit"),
+    # 100127 / 100128: workers-sdk wrangler/src/queues/constants.ts INVALID_CONSUMER_SETTINGS_ERROR /
+    # INVALID_QUEUE_SETTINGS_ERROR; texts as wrangler words them (queues/utils.ts) plus the detail; status unverified
+    "queue_consumer_settings_invalid": ErrorSpec(400, 100127, "The specified consumer settings are invalid: {detail}"),
+    "queue_settings_invalid": ErrorSpec(400, 100128, "The specified queue settings are invalid: {detail}"),
+    # 11004 workers.api.error.consumer_exists: workers-sdk#5347 (a real deploy); status unverified
+    "queue_consumer_exists": ErrorSpec(409, 11004, "workers.api.error.consumer_exists"),
+    # 11001 "queue handler is missing": alchemy-run/distilled PR #273 error map (third party, research notes A2);
+    # status unverified
+    "queue_handler_missing": ErrorSpec(400, 11001, "queue handler is missing"),
+    # a dead_letter_queue naming no queue, and an unknown consumer id: 11000 (queue not found) reused;
+    # texts and statuses unverified
+    "queue_dlq_not_found": ErrorSpec(400, 11000, "Dead letter queue '{name}' not found"),
+    "queue_consumer_not_found": ErrorSpec(404, 11000, "Consumer '{id}' not found"),
+    # -- workflows (research notes 14-15 A3) ----------------------------------------------------
+    # 404/10200: workers-sdk deploy-helpers check-workflow-conflicts.ts WORKFLOW_NOT_FOUND_CODE and the 404 mock
+    # with "Workflow not found" in wrangler/src/__tests__/deploy/workflows.test.ts
+    "workflow_not_found": ErrorSpec(404, 10200, "Workflow not found"),
+    # 403/10208 and the text: wrangler/src/__tests__/deploy/workflows.test.ts mock (WORKFLOW_CRON_REQUIRES_PAID_PLAN_CODE)
+    "workflow_cron_paid_plan": ErrorSpec(403, 10208, "Cron-triggered workflows require a paid plan"),
+    # a bad body (name, limits, schedules) or a class the script does not export: no code found; 10021 (the
+    # Workers validation code, workers-docs scripts.md) is a guess, unverified
+    "workflow_invalid": ErrorSpec(400, 10021, "{detail}"),
+    # -- R2 (research notes 14-15 A4) -------------------------------------------------------------
+    # 404/10006 "The specified bucket does not exist.": provision-bindings.ts branches on 10006; text third-party
+    "r2_bucket_not_found": ErrorSpec(404, 10006, "The specified bucket does not exist."),
+    # 409/10004 and the text: third-party code (research notes A4; workers-sdk r2 helpers say "A 400 is returned";
+    # alchemy-run/distilled-cloudflare maps 10073 as a bucket conflict): status and code unverified
+    "r2_bucket_exists": ErrorSpec(409, 10004, "The bucket you tried to create already exists, and you own it."),
+    # 10005 InvalidBucketName: alchemy-run/distilled-cloudflare spec/r2.json (third party); text and status unverified
+    "r2_bucket_name_invalid": ErrorSpec(400, 10005, "The specified bucket name is not valid."),
+    # 400/10040 and the text: the storage-class mock of wrangler/src/__tests__/helpers/msw/handlers/r2.ts; the
+    # same answer for a bad locationHint or jurisdiction is unverified
+    "r2_bad_request": ErrorSpec(400, 10040, "The JSON you provided was not well formed."),
+    # -- D1 (research notes 14-15 A4) -------------------------------------------------------------
+    # 404/7404 and the text: workers-sdk miniflare local-explorer resources/d1.ts (its emulation of this API)
+    "d1_not_found": ErrorSpec(404, 7404, "The database {id} could not be found"),
+    # 7502 and the text: wrangler/src/d1/create.ts ("A database with that name already exists"); status unverified
+    "d1_exists": ErrorSpec(400, 7502, "A database with that name already exists"),
+    # bad name, location hint, jurisdiction or paging: no code found; 7400 is a guess, unverified
+    "d1_bad_request": ErrorSpec(400, 7400, "{detail}"),
     # -- zones / DNS --------------------------------------------------------------------------
     # 400/1061 "<name> already exists.": quoted in a third-party client's test; unverified otherwise
     "zone_exists": ErrorSpec(400, 1061, "{name} already exists."),

@@ -1,8 +1,9 @@
 """The fake Cloudflare's in-memory state: one `State` object holding every product's data.
 
 Core records (user, accounts, zones, API tokens) are defined here; each product module
-(state_workers, state_triggers, state_kv, state_dns, state_cache) defines its own records and
-handlers and keeps them in the matching `State` field. `new_state()` builds the default world:
+(state_workers, state_triggers, state_kv, state_dns, state_cache, state_queues, state_workflows,
+state_storage) defines its own records and handlers and keeps them in the matching `State`
+field. `new_state()` builds the default world:
 one user, one account with a fixed id, one all-permission token, no zones.
 """
 
@@ -16,8 +17,11 @@ from tests.fakes.wire import now_iso
 if TYPE_CHECKING:
     from tests.fakes.state_cache import Purge, TokenBucket
     from tests.fakes.state_kv import Namespace
+    from tests.fakes.state_queues import Queue
+    from tests.fakes.state_storage import Bucket, Database
     from tests.fakes.state_triggers import CustomDomain, WorkerRoute
     from tests.fakes.state_workers import Script
+    from tests.fakes.state_workflows import Workflow
 
 DEFAULT_ACCOUNT_ID = "9a7806061c88ada191ed06f989cc3dac"
 DEFAULT_ACCOUNT_NAME = "cfworker-tests"
@@ -34,6 +38,12 @@ ALL_PERMISSIONS = frozenset({
     "user:read", "account:read", "zone:read", "zone:write", "dns:read", "dns:write", "cache:purge",
     "workers_scripts:read", "workers_scripts:write", "workers_routes:read", "workers_routes:write",
     "workers_kv:read", "workers_kv:write",
+    # Issue 14. "queues:write" and "d1:write" are scopes of wrangler's OAuth catalog (workers-sdk
+    # workers-auth/src/core/scopes.ts); that catalog has no R2 or Workflows scope (wrangler reaches
+    # both with its broader workers scopes), so "r2:*" and "workflows:*" are the fake's own names:
+    # separate scopes are the less forgiving choice, a token must hold them explicitly.
+    "queues:read", "queues:write", "workflows:read", "workflows:write", "r2:read", "r2:write",
+    "d1:read", "d1:write",
 })
 
 # Zone plan ids and names as zone objects show them (plan.id / plan.name; the names are unverified).
@@ -158,6 +168,14 @@ class Config:
     # workers.dev for a script first uploaded over the API: off until enabled (no evidence found for
     # the server default; the less forgiving choice, since wrangler always POSTs it, api-notes §1.4a)
     new_script_subdomain_enabled: bool = False
+    # Scheduled Workflows need a paid Workers plan (10208, workers-sdk deploy-helpers error-codes.ts;
+    # 403 in wrangler/src/__tests__/deploy/workflows.test.ts). Which plan a test account is on is a
+    # test's choice: free by default, the less forgiving one.
+    workers_paid_plan: bool = False
+    # A `d1` binding must name a database of the account (binding check, state_workers). Off by
+    # default because tests/e2e/test_init_deploy.py deploys a corpus file whose D1 id no test seeds
+    # (and tests/fakes may not edit that file); tests that want the real behaviour turn it on.
+    d1_bindings_must_exist: bool = False
 
 
 @dataclass
@@ -176,6 +194,10 @@ class State:
     dns: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # zone id -> record id -> record
     purges: list[Purge] = field(default_factory=list)
     purge_buckets: dict[str, TokenBucket] = field(default_factory=dict)  # "account id:plan" -> bucket
+    queues: dict[str, Queue] = field(default_factory=dict)  # queue id -> Queue
+    r2_buckets: dict[tuple[str, str, str], Bucket] = field(default_factory=dict)  # (account, jurisdiction, name)
+    d1: dict[str, Database] = field(default_factory=dict)  # database uuid -> Database
+    workflows: dict[tuple[str, str], Workflow] = field(default_factory=dict)  # (account id, name) -> Workflow
     config: Config = field(default_factory=Config)
 
     def account_scripts(self, account_id: str) -> dict[str, Script]:

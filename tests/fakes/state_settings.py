@@ -19,9 +19,10 @@ from tests.fakes.state_workers import (Script, apply_secrets, build_version, che
                                        get_script, redeploy_current)
 from tests.fakes.wire import Fail
 
-# The non-versioned settings (api-notes §1.3 step 3: wrangler PATCHes these four; research notes §3:
+# The non-versioned settings (api-notes §1.3 step 3: wrangler PATCHes these; api-notes §4.4 adds
+# streaming_tail_consumers to the keys wrangler PATCHes after a versions deploy; research notes §3:
 # the 2024 schema lists only logpush and tail_consumers, the current docs more).
-_SCRIPT_SETTINGS = ("logpush", "observability", "tags", "tail_consumers")
+_SCRIPT_SETTINGS = ("logpush", "observability", "tags", "tail_consumers", "streaming_tail_consumers")
 
 
 def _settings(script: Script) -> dict[str, Any]:
@@ -29,7 +30,8 @@ def _settings(script: Script) -> dict[str, Any]:
     return {"bindings": script.public_bindings(), "compatibility_date": v.compatibility_date,
             "compatibility_flags": v.compatibility_flags, "logpush": script.logpush,
             "observability": script.observability, "placement": script.placement or {}, "tags": list(script.tags),
-            "tail_consumers": script.tail_consumers, "usage_model": script.usage_model, "limits": {}}
+            "tail_consumers": script.tail_consumers,
+            "streaming_tail_consumers": script.streaming_tail_consumers, "usage_model": script.usage_model, "limits": {}}
 
 
 def get_settings(ctx: Ctx) -> dict[str, Any]:
@@ -54,7 +56,8 @@ def patch_settings(ctx: Ctx) -> dict[str, Any]:
         raise Fail("script_invalid", detail=f"expected a multipart 'settings' JSON part: {exc}") from None
     if "tags" in settings:
         check_tags(settings["tags"] or [])
-    for key in ("logpush", "observability", "tags", "tail_consumers", "placement", "usage_model"):
+    for key in ("logpush", "observability", "tags", "tail_consumers", "streaming_tail_consumers", "placement",
+                "usage_model"):
         if key in settings:
             setattr(script, key, settings[key])
     if any(k in settings for k in ("bindings", "compatibility_date", "compatibility_flags")):

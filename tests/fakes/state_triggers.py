@@ -26,6 +26,12 @@ _SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")  # wrangler's c
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?#LW-]+$")
 
 
+def cron_ok(cron: Any) -> bool:
+    """Whether `cron` is five fields of that syntax (also used for Workflow schedules, state_workflows)."""
+    fields = cron.split() if isinstance(cron, str) else []
+    return len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)
+
+
 @dataclass
 class WorkerRoute:
     """A route pattern on a zone, optionally bound to a script."""
@@ -176,8 +182,7 @@ def put_schedules(ctx: Ctx) -> dict[str, Any]:
     new = []
     for item in body:
         cron = item.get("cron") if isinstance(item, dict) else None
-        fields = str(cron or "").split()
-        if not cron or len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+        if not cron_ok(cron):
             raise Fail("cron_invalid", cron=cron)
         ts = now_iso()
         new.append(old.get(cron) or {"cron": cron, "created_on": ts, "modified_on": ts})

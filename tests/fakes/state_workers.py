@@ -9,16 +9,20 @@ cloudflare/workers-docs tooling/api/scripts.md: secret_text bindings persist bet
 and a non-secret binding with a secret's name replaces the secret (wrangler asks before a var
 shadows a secret, api-notes §1.1 step 3, check-remote-secrets-override.ts). `keep_bindings`
 keeps earlier bindings of the listed types (§2.2). Simplification: secrets are script-wide, so
-a version uploaded but not yet deployed already sees secret changes it carries.
+a version uploaded but not yet deployed already sees secret changes it carries. Durable Object
+migrations (`metadata.migrations`) are checked and applied step by step (`plan_migrations`,
+research notes 14-15 A1); queue, R2 and D1 bindings must name resources of the account
+(`_check_binding`, issue 14).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes import multipart
+from tests.fakes import multipart, state_queues, state_storage
 from tests.fakes.routing import Ctx, Route
 from tests.fakes.wire import Fail, Reply, content_hash, new_id, new_uuid, now_iso, paginate
 
@@ -114,12 +118,13 @@ class Script:
     observability: dict[str, Any] | None = None
     placement: dict[str, Any] | None = None
     tail_consumers: list[dict[str, Any]] | None = None
+    streaming_tail_consumers: list[dict[str, Any]] | None = None
     usage_model: str = "standard"
     subdomain_enabled: bool = False
     previews_enabled: bool = False
     schedules: list[dict[str, Any]] = field(default_factory=list)
-    migration_tag: str | None = None
-    do_classes: set[str] = field(default_factory=set)  # Durable Object classes its migrations created
+    migration_tag: str | None = None  # shown in the script list and the services GET (research notes A1.2)
+    do_classes: set[str] = field(default_factory=set)  # Durable Object classes its applied migrations made
 
     @property
     def current(self) -> Version:
@@ -224,31 +229,132 @@ def check_tags(tags: Any) -> list[str]:
     return list(tags)
 
 
-def migration_classes(script: Script | None, metadata: dict[str, Any]) -> tuple[str | None, set[str]]:
-    """(new migration tag, Durable Object classes that exist after the upload's migrations).
+# -- Durable Object migrations (research notes 14-15 A1) -----------------------------------------
 
-    Only what the binding check needs (issue 12: a DO binding to a class of the same script
-    that no applied migration created fails with 10061, real-api-quirks #7). Migration steps
-    themselves are modelled further with issue 14. Both forms: stepped `{old_tag?, new_tag,
-    steps}` and single-step (schema: workers_stepped_migrations / workers_single_step_migrations).
+# Export detection for the "class not exported" checks: a heuristic over the main module's text
+# (`export class C`, `export { C }`, `export { X as C }`, the last also what esbuild emits at the
+# end of a bundle). The real server learns a module's exports by loading it; a class exported any
+# other way (e.g. `export const C = class {}`) is missed here, and `export default class C`
+# exports `default`, not `C` (a binding names a class by its export name).
+_EXPORT_CLASS = re.compile(rb"\bexport\s+class\s+([A-Za-z_$][\w$]*)")
+_EXPORT_LIST = re.compile(rb"\bexport\s*\{([^}]*)\}")
+
+
+def exported_names(modules: dict[str, Module], main: str | None) -> set[str]:
+    """Names the main module exports (heuristic, see above); none for a service-worker script."""
+    text = modules[main].content if main in modules else b""
+    names = {m.decode() for m in _EXPORT_CLASS.findall(text)}
+    for group in _EXPORT_LIST.findall(text):
+        for item in group.decode("utf-8", "replace").split(","):
+            words = item.split()
+            if words:
+                names.add(words[-1])  # "X as C" exports C
+    return names
+
+
+@dataclass
+class MigrationPlan:
+    """What an upload's `migrations` do to a script: the tag and classes after them, and more."""
+
+    tag: str | None
+    classes: set[str]  # Durable Object classes of the script once applied
+    live: set[str]  # the classes before
+    deleted: set[str] = field(default_factory=set)  # deleted by these steps (and not re-created)
+    transfers: list[tuple[str, str]] = field(default_factory=list)  # (from_script, from class) moved here
+
+
+def _names(step: dict[str, Any], key: str) -> list[str]:
+    value = step.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Fail("script_invalid", detail=f"migrations: '{key}' must be a list of class names")
+    return value
+
+
+def _pairs(step: dict[str, Any], key: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
+    # shapes: wrangler's validateMigrations texts "{from: string, to: string}" and
+    # "{from: string, from_script: string, to: string}" (WU/config/validation.ts, research notes A1.1)
+    value = step.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) and all(isinstance(v.get(f), str) for f in fields)
+                                              for v in value):
+        raise Fail("script_invalid", detail=f"migrations: '{key}' must be a list of {{{', '.join(fields)}}} objects")
+    return value
+
+
+def plan_migrations(ctx: Ctx, script: Script | None, metadata: dict[str, Any]) -> MigrationPlan:
+    """Check an upload's `migrations` against the script's live state and work out the result.
+
+    Both forms: stepped `{old_tag?, new_tag, steps:[...]}` and single-step `{old_tag?, new_tag,
+    new_classes...}` (schema: workers_stepped_migrations / workers_single_step_migrations; wrangler
+    always sends the stepped one, research notes A1.3). `old_tag` must be the live tag (10079).
+    Steps apply in order, each kind in the order wrangler's config lists them (new, renamed,
+    deleted, transferred; the server's order within one step is unverified):
+    * new_classes / new_sqlite_classes create a class; one that already exists: 10074;
+    * renamed_classes {from, to}: `from` must exist and `to` must not (10074, texts unverified);
+    * deleted_classes: the class must exist (10074);
+    * transferred_classes {from, from_script, to}: `from` must be a class of another script of
+      this account, `to` must not exist here; applying it removes the class from that script.
+    Without `new_tag` the tag stays as it was (schema: new_tag is optional).
     """
     tag = script.migration_tag if script else None
-    classes = set(script.do_classes) if script else set()
+    live = set(script.do_classes) if script else set()
+    plan = MigrationPlan(tag, set(live), live)
     migrations = metadata.get("migrations")
+    if migrations is None:
+        return plan
     if not isinstance(migrations, dict):
-        return tag, classes
+        raise Fail("script_invalid", detail="metadata.migrations must be an object")
+    check_migration_tag(script, metadata)
     steps = migrations.get("steps") if "steps" in migrations else [migrations]
-    for step in steps or []:
-        if not isinstance(step, dict):
-            continue
-        classes |= set(step.get("new_classes") or []) | set(step.get("new_sqlite_classes") or [])
-        for rename in step.get("renamed_classes") or []:
-            classes.discard(rename.get("from"))
-            classes.add(rename.get("to"))
-        for transfer in step.get("transferred_classes") or []:
-            classes.add(transfer.get("to"))
-        classes -= set(step.get("deleted_classes") or [])
-    return migrations.get("new_tag", tag), classes
+    if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
+        raise Fail("script_invalid", detail="migrations.steps must be a list of objects")
+    classes, name = plan.classes, ctx.p.get("script_name", "")
+    moved: set[tuple[str, str]] = set()
+    for step in steps:
+        for kind, key in (("new-class", "new_classes"), ("new-sqlite-class", "new_sqlite_classes")):
+            for c in _names(step, key):
+                if c in classes:
+                    raise Fail("migration_class_exists", kind=kind, class_name=c)
+                classes.add(c)
+                plan.deleted.discard(c)
+        for r in _pairs(step, "renamed_classes", ("from", "to")):
+            if r["from"] not in classes:
+                raise Fail("migration_invalid", kind="rename-class",
+                           detail=f"class '{r['from']}' is not a Durable Object class of this script")
+            if r["to"] in classes:
+                raise Fail("migration_class_exists", kind="rename-class", class_name=r["to"])
+            classes.discard(r["from"])
+            classes.add(r["to"])
+            plan.deleted.discard(r["to"])
+        for c in _names(step, "deleted_classes"):
+            if c not in classes:
+                raise Fail("migration_class_missing", class_name=c)
+            classes.discard(c)
+            plan.deleted.add(c)
+        for t in _pairs(step, "transferred_classes", ("from", "from_script", "to")):
+            source = ctx.state.account_scripts(ctx.account_id).get(t["from_script"])
+            if t["from_script"] == name or source is None or not source.versions:
+                raise Fail("migration_invalid", kind="transfer-class",
+                           detail=f"script '{t['from_script']}' is not another Worker of this account")
+            if t["from"] not in source.do_classes or (t["from_script"], t["from"]) in moved:
+                raise Fail("migration_invalid", kind="transfer-class",
+                           detail=f"class '{t['from']}' is not a Durable Object class of '{t['from_script']}'")
+            if t["to"] in classes:
+                raise Fail("migration_class_exists", kind="transfer-class", class_name=t["to"])
+            moved.add((t["from_script"], t["from"]))
+            plan.transfers.append((t["from_script"], t["from"]))
+            classes.add(t["to"])
+            plan.deleted.discard(t["to"])
+    plan.tag = migrations.get("new_tag", tag)
+    return plan
+
+
+def apply_migrations(ctx: Ctx, script: Script, plan: MigrationPlan) -> None:
+    """Make a checked plan live: the script's tag and classes; transferred classes leave their script."""
+    for from_script, cls in plan.transfers:
+        source = ctx.state.account_scripts(ctx.account_id).get(from_script)
+        if source is not None:
+            source.do_classes.discard(cls)
+    script.migration_tag, script.do_classes = plan.tag, set(plan.classes)
 
 
 def check_migration_tag(script: Script | None, metadata: dict[str, Any]) -> None:
@@ -263,20 +369,40 @@ def check_migration_tag(script: Script | None, metadata: dict[str, Any]) -> None
         raise Fail("migration_tag_mismatch", tag=live)
 
 
-def _check_do_bindings(script_name: str, bindings: list[Any], classes: set[str]) -> None:
-    """10061: a binding to a class of this script that no migration created (workers-sdk#10034, #10246)."""
+def _check_do_bindings(script_name: str, bindings: list[Any], plan: MigrationPlan, exports: set[str], *,
+                       version_upload: bool) -> None:
+    """The 10061 family for bindings to a class of this script (research notes A1.5), in this order:
+    the upload's own migrations delete the class (workers-sdk#8210); the main module does not
+    export it (#1792, #337; `exported_names` heuristic); no applied migration created it
+    (#10034, #10246). A version upload is not deployed, so its migrations are not applied yet: a
+    binding to a class only they create is 10123 (ErrActorBindingDependsOnMigration,
+    deploy-helpers error-codes.ts)."""
     for b in bindings:
         if not isinstance(b, dict) or b.get("type") != "durable_object_namespace":
             continue
         if b.get("script_name") not in (None, "", script_name):
             continue  # a class of another Worker: that Worker's migrations created it
-        if b.get("class_name") not in classes:
-            raise Fail("do_class_not_migrated", name=b.get("name"), class_name=b.get("class_name"))
+        cls = b.get("class_name")
+        if cls in plan.deleted:
+            raise Fail("do_class_deleted_but_bound", class_name=cls)
+        if cls not in exports:
+            raise Fail("do_class_not_exported", class_name=cls)
+        if cls not in plan.classes:
+            raise Fail("do_class_not_migrated", name=b.get("name"), class_name=cls)
+        if version_upload and cls not in plan.live:
+            raise Fail("do_binding_depends_on_migration", name=b.get("name"), class_name=cls)
 
 
 def _check_binding(ctx: Ctx, b: Any, part_names: set[str]) -> None:
     """Shape per api-notes §2.3 (unknown types and missing fields: 10021, text unverified); KV ids:
-    32 hex (10042) of a namespace of this account (10041); blob parts must be uploaded (§2.1)."""
+    32 hex (10042) of a namespace of this account (10041); blob parts must be uploaded (§2.1).
+
+    Resources named by bindings must exist (issue 14): a queue of the account (wrangler checks
+    producers exist before it uploads, research notes A2/A4; the server's answer is unverified), an
+    R2 bucket of the account in the binding's jurisdiction (10085, a real answer quoted in
+    workers-sdk), a D1 database: a uuid always (10021 "must have a valid `id`", deploy-helpers
+    deploy.ts) and, with `config.d1_bindings_must_exist`, one of the account (see state.Config).
+    A `workflow` binding needs no registered Workflow: wrangler registers it after the upload."""
     if not isinstance(b, dict) or not isinstance(b.get("type"), str) or not isinstance(b.get("name"), str) \
             or not b["name"]:
         raise Fail("script_invalid", detail=f"every binding needs a string 'type' and 'name': {json.dumps(b)[:200]}")
@@ -295,12 +421,24 @@ def _check_binding(ctx: Ctx, b: Any, part_names: set[str]) -> None:
         ns = ctx.state.kv.get(ns_id)
         if ns is None or ns.account_id != ctx.account_id:
             raise Fail("kv_binding_not_found", id=ns_id)
+    if kind == "queue" and state_queues.find_queue(ctx.state, ctx.account_id, b["queue_name"]) is None:
+        raise Fail("queue_binding_not_found", queue=b["queue_name"])
+    if kind == "r2_bucket" and state_storage.find_bucket(ctx.state, ctx.account_id, b["bucket_name"],
+                                                         b.get("jurisdiction")) is None:
+        raise Fail("r2_binding_not_found", bucket=b["bucket_name"])
+    if kind == "d1":
+        db_id = b.get("id", b.get("database_id"))
+        if not isinstance(db_id, str) or not state_storage.is_uuid(db_id) or (
+                ctx.state.config.d1_bindings_must_exist
+                and state_storage.find_database(ctx.state, ctx.account_id, db_id) is None):
+            raise Fail("d1_binding_invalid", name=name)
     if kind in ("wasm_module", "text_blob", "data_blob") and b["part"] not in part_names:
         raise Fail("script_invalid", detail=f"binding '{name}' refers to part '{b['part']}' which was not uploaded")
 
 
-def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], *,
-                  strict_inherit: bool, immediate: bool = False) -> tuple[Version, dict[str, dict[str, Any]], set[str]]:
+def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], *, strict_inherit: bool,
+                  immediate: bool = False, version_upload: bool = False
+                  ) -> tuple[Version, dict[str, dict[str, Any]], set[str]]:
     """Check an upload and turn it into a Version plus secret changes (set, removed).
 
     `main_module` (ES modules) or `body_part` (service worker) must name an uploaded part
@@ -308,6 +446,8 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
     found; the less forgiving choice). `inherit` takes the previous version's binding; with
     `bindings_inherit=strict` an unresolvable one fails with 10057, without it it is dropped
     (api-notes §1.3: "strict = fail if an inherit binding cannot be resolved", SDK docstring).
+    `migrations` are checked (`plan_migrations`) and so are Durable Object bindings against them
+    (`_check_do_bindings`; `version_upload`: the migrations are not applied until deployed).
     """
     meta_parts = [p for p in parts if p.name == "metadata"]
     if not meta_parts:
@@ -360,8 +500,9 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
                 secret_removed.add(b["name"])
     keep = set(metadata.get("keep_bindings") or []) - SECRET_TYPES  # secrets are always kept
     resolved += [dict(b) for n, b in prev.items() if b["type"] in keep and n not in seen]
-    check_migration_tag(script, metadata)
-    _check_do_bindings(ctx.p.get("script_name", ""), bindings_in, migration_classes(script, metadata)[1])
+    plan = plan_migrations(ctx, script, metadata)
+    _check_do_bindings(ctx.p.get("script_name", ""), bindings_in, plan, exported_names(modules, main),
+                       version_upload=version_upload)
     if "tags" in metadata:
         check_tags(metadata["tags"])
     etag = content_hash(json.dumps([entry, sorted(modules)]).encode(),
@@ -453,14 +594,16 @@ def upload_script(ctx: Ctx) -> dict[str, Any]:
     version, secret_set, removed = build_version(ctx, existing, _upload_parts(ctx),
                                                  strict_inherit=ctx.req.q("bindings_inherit") == "strict",
                                                  immediate=True)
+    plan = plan_migrations(ctx, existing, version.metadata)  # checked by build_version: applied below
     script = existing or Script(ctx.p["script_name"], ctx.account_id,
                                 subdomain_enabled=ctx.state.config.new_script_subdomain_enabled)
     scripts[script.name] = script
     script.versions.append(version)
     apply_secrets(script, secret_set, removed)
     meta = version.metadata
-    script.migration_tag, script.do_classes = migration_classes(existing, meta)
-    for key in ("tags", "logpush", "observability", "placement", "tail_consumers", "usage_model"):
+    apply_migrations(ctx, script, plan)
+    for key in ("tags", "logpush", "observability", "placement", "tail_consumers", "streaming_tail_consumers",
+                "usage_model"):
         if key in meta:
             setattr(script, key, meta[key])
     # The deployment a PUT makes carries only Cloudflare's own trigger annotation (research notes §9:
@@ -474,7 +617,8 @@ def upload_version(ctx: Ctx) -> dict[str, Any]:
     """POST .../scripts/{s}/versions: a new version, not deployed; the Worker must exist (api-notes §4.3)."""
     script = get_script(ctx)
     version, secret_set, removed = build_version(ctx, script, _upload_parts(ctx),
-                                                 strict_inherit=ctx.req.q("bindings_inherit") == "strict")
+                                                 strict_inherit=ctx.req.q("bindings_inherit") == "strict",
+                                                 version_upload=True)
     if version.main_module is None:  # "Versions API requires main_module" (api-notes §2.2)
         raise Fail("script_invalid", detail="the versions API requires main_module")
     # tags are "not available for version uploads" (Cloudflare docs, workers/configuration/
@@ -540,13 +684,21 @@ def create_deployment(ctx: Ctx) -> dict[str, Any]:
     ids = [v["version_id"] for v in versions]
     if len(ids) > 2 or len(set(ids)) != len(ids):
         raise Fail("deployment_invalid", detail="a deployment splits traffic between at most two different versions")
+    # Migrations of a version upload take effect once it serves traffic, checked again against the
+    # script as it is now (another deploy may have moved the tag: 10079). At most one version of a
+    # deployment may carry unapplied migrations: the fake's own rule (unverified), by analogy with
+    # 100405, which refuses split deployments whose versions disagree on DO exports
+    # (deploy-helpers error-codes.ts).
+    pending = [known[vid] for vid in ids if known[vid].pending_migrations is not None]
+    if len(pending) > 1:
+        raise Fail("deployment_invalid", detail="only one version of a deployment may carry migrations that "
+                                                "are not applied yet")
+    plan = plan_migrations(ctx, script, {"migrations": pending[0].pending_migrations}) if pending else None
     dep = Deployment(new_uuid(), [{"version_id": v["version_id"], "percentage": float(v["percentage"])}
                                   for v in versions], body.get("annotations") or {})
-    for vid in ids:  # migrations of a version upload take effect once it serves traffic
-        pending = known[vid].pending_migrations
-        if pending is not None:
-            script.migration_tag, script.do_classes = migration_classes(script, {"migrations": pending})
-            known[vid].pending_migrations = None
+    if plan is not None:
+        apply_migrations(ctx, script, plan)
+        pending[0].pending_migrations = None
     script.deployments.append(dep)
     script.modified_on = now_iso()
     return dep.as_api(ctx.state.user.email)

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cfworker.bindings.table import kind as binding_kind
 from cfworker.bundle.model import Bundle
 from cfworker.config.model import NODEJS_COMPAT_DEFAULT_DATE, Project
 
@@ -74,58 +75,36 @@ def sent_compatibility_flags(project: Project) -> list[str]:
     return flags
 
 
-def build_bindings(project: Project, kv_ids: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The metadata `bindings` list in wrangler's exact shapes (api-notes §2.3)."""
+# What a provisioned binding needs set before it can be uploaded (found or created at deploy time).
+PROVISIONED_FIELD = {"kv": "id", "r2": "bucket_name", "d1": "database_id"}
+
+Resolved = Mapping[str, Mapping[str, Any]]  # binding name -> config fields a deploy found or created
+
+
+def build_bindings(project: Project, resolved: Resolved) -> list[dict[str, Any]]:
+    """The metadata `bindings` list in wrangler's exact shapes (api-notes §2.3), from the binding table."""
     out: list[dict[str, Any]] = []
     for var in project.vars:
         if var.is_text:
             out.append({"type": "plain_text", "name": var.name, "text": var.value})
         else:
             out.append({"type": "json", "name": var.name, "json": var.value})
-    for kv in project.kv_namespaces:
-        namespace_id = kv.id or kv_ids.get(kv.binding)
-        if namespace_id is None:
-            raise ValueError(f"no namespace id for KV binding {kv.binding}")
-        out.append({"type": "kv_namespace", "name": kv.binding, "namespace_id": namespace_id})
-    for r2 in project.r2_buckets:
-        binding: dict[str, Any] = {"type": "r2_bucket", "name": r2.binding, "bucket_name": r2.bucket_name}
-        if r2.jurisdiction:
-            binding["jurisdiction"] = r2.jurisdiction
-        out.append(binding)
-    for d1 in project.d1_databases:
-        out.append({"type": "d1", "name": d1.binding, "id": d1.database_id})
-    for svc in project.services:
-        binding = {"type": "service", "name": svc.binding, "service": svc.service}
-        if svc.environment:
-            binding["environment"] = svc.environment
-        if svc.entrypoint:
-            binding["entrypoint"] = svc.entrypoint
-        out.append(binding)
-    for do in project.durable_objects:
-        binding = {"type": "durable_object_namespace", "name": do.name, "class_name": do.class_name}
-        if do.script_name:
-            binding["script_name"] = do.script_name
-        if do.environment:
-            binding["environment"] = do.environment
-        out.append(binding)
-    for q in project.queue_producers:
-        binding = {"type": "queue", "name": q.binding, "queue_name": q.queue}
-        if q.delivery_delay is not None:
-            binding["delivery_delay"] = q.delivery_delay
-        out.append(binding)
-    for ae in project.analytics_engine_datasets:
-        binding = {"type": "analytics_engine", "name": ae.binding}
-        if ae.dataset:
-            binding["dataset"] = ae.dataset
-        out.append(binding)
+    for spec in project.bindings:
+        kind = binding_kind(spec.kind)
+        extra = resolved.get(spec.name, {})
+        needed = PROVISIONED_FIELD.get(kind.provision or "")
+        if needed is not None and spec.get(needed) is None and needed not in extra:
+            raise ValueError(f"no {needed} for the {kind.label} binding {spec.name}")
+        out.append(kind.wire(spec, extra))
     return out
 
 
-def build_metadata(project: Project, bundle: Bundle, kv_ids: Mapping[str, str]) -> dict[str, Any]:
-    """The `metadata` part without the content-hash tag."""
+def build_metadata(project: Project, bundle: Bundle, resolved: Resolved,
+                   migrations: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The `metadata` part; `migrations` are the pending Durable Object migrations, if any."""
     meta: dict[str, Any] = {
         "main_module": bundle.main_module,
-        "bindings": build_bindings(project, kv_ids),
+        "bindings": build_bindings(project, resolved),
         "compatibility_date": project.compatibility_date,
     }
     flags = sent_compatibility_flags(project)
@@ -136,6 +115,10 @@ def build_metadata(project: Project, bundle: Bundle, kv_ids: Mapping[str, str]) 
         meta["placement"] = project.placement
     if project.usage_model is not None:
         meta["usage_model"] = project.usage_model
+    if project.limits:
+        meta["limits"] = dict(project.limits)
+    if migrations:
+        meta["migrations"] = dict(migrations)
     return meta
 
 
@@ -147,9 +130,10 @@ def content_hash(bundle: Bundle, metadata: Mapping[str, Any]) -> str:
     return digest.hexdigest()[:32]
 
 
-def build_upload_form(project: Project, bundle: Bundle, kv_ids: Mapping[str, str] | None = None) -> UploadForm:
-    """The complete upload form; KV bindings without an id in worker.toml take theirs from kv_ids."""
-    meta = build_metadata(project, bundle, kv_ids or {})
+def build_upload_form(project: Project, bundle: Bundle, resolved: Resolved | None = None, *,
+                      migrations: Mapping[str, Any] | None = None) -> UploadForm:
+    """The complete upload form; bindings a deploy provisions take their ids or names from `resolved`."""
+    meta = build_metadata(project, bundle, resolved or {}, migrations)
     digest = content_hash(bundle, meta)
     parts: list[Part] = [("metadata", (None, json.dumps(meta, separators=(",", ":")).encode(), "application/json"))]
     for module in bundle.modules:

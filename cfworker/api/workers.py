@@ -34,10 +34,13 @@ class ScriptSettings:
     usage_model: str | None = None
     placement: dict[str, Any] | None = None
     observability: dict[str, Any] | None = None
+    tail_consumers: tuple[dict[str, Any], ...] | None = None  # None: the answer does not say
+    streaming_tail_consumers: tuple[dict[str, Any], ...] | None = None
 
     @classmethod
     def from_api(cls, d: dict[str, Any]) -> ScriptSettings:
         observability = d.get("observability")
+        tails, streaming = d.get("tail_consumers"), d.get("streaming_tail_consumers")
         return cls(
             bindings=tuple(b for b in d.get("bindings") or () if isinstance(b, dict)),
             compatibility_date=d.get("compatibility_date"),
@@ -47,6 +50,9 @@ class ScriptSettings:
             logpush=d.get("logpush"),
             usage_model=d.get("usage_model"),
             placement=d.get("placement") or None,
+            tail_consumers=tuple(t for t in tails if isinstance(t, dict)) if isinstance(tails, list) else None,
+            streaming_tail_consumers=tuple(t for t in streaming if isinstance(t, dict))
+            if isinstance(streaming, list) else None,
         )
 
 
@@ -282,3 +288,21 @@ def patch_secrets(client: CloudflareClient, account_id: str, name: str, secrets:
 def delete_secret(client: CloudflareClient, account_id: str, name: str, secret_name: str) -> None:
     """Delete one secret by name."""
     client.call("DELETE", f"{_script(account_id, name)}/secrets/{quote(secret_name, safe='')}")
+
+
+def get_migration_tag(client: CloudflareClient, account_id: str, name: str) -> str | None:
+    """The Durable Object migration tag the live Worker has applied; None without a script or a tag.
+
+    Read from the service (`default_environment.script.migration_tag`), as wrangler does
+    (research notes A1.2); 10007/10090 mean no script.
+    """
+    try:
+        d = client.call_object("GET", f"/accounts/{account_id}/workers/services/{quote(name, safe='')}", required=())
+    except CloudflareAPIError as exc:
+        if _is_not_found(exc):
+            return None
+        raise
+    env = d.get("default_environment")
+    script = env.get("script") if isinstance(env, dict) else None
+    tag = script.get("migration_tag") if isinstance(script, dict) else None
+    return str(tag) if tag else None

@@ -143,6 +143,7 @@ def build_project(
         outdir=outdir,
         warnings=tuple(warnings),
         inputs=tuple(Path(os.path.normpath(root / p)) for p in meta.source_files()),
+        exports=tuple(entry.exports),
         esbuild_ms=_ms(result.elapsed),
         command_ms=command_ms,
         total_ms=_ms(time.perf_counter() - start),

@@ -64,6 +64,7 @@ class Bundle:
     outdir: Path
     warnings: tuple[str, ...] = ()
     inputs: tuple[Path, ...] = ()  # source files esbuild read (watch mode observes these)
+    exports: tuple[str, ...] | None = None  # names the main module exports (esbuild metafile); None: unknown
     esbuild_ms: float = 0.0
     command_ms: float | None = None  # the [build] command, when one is configured
     total_ms: float = 0.0

@@ -70,13 +70,14 @@ def _resolve_namespace(app: AppContext, namespace_id: str | None, binding: str |
         client, account_id, _ = _session(app)
         return client, account_id, namespace_id
     client, account_id, project = _session(app, with_project=True)
-    spec = next((k for k in project.kv_namespaces if k.binding == binding), None)
+    kvs = project.bindings_of("kv_namespaces")
+    spec = next((k for k in kvs if k.name == binding), None)
     if spec is None:
-        known = ", ".join(k.binding for k in project.kv_namespaces) or "none"
+        known = ", ".join(k.name for k in kvs) or "none"
         raise UserError(f"worker.toml has no KV binding {binding!r} (bindings: {known})")
-    if spec.id:
-        return client, account_id, spec.id
-    title = project.kv_title(spec)
+    if spec.get("id"):
+        return client, account_id, str(spec.get("id"))
+    title = project.resource_name(spec)
     found = next((n for n in api.list_namespaces(client, account_id) if n.title == title), None)
     if found is None:
         raise UserError(f"KV binding {binding} has no id and no namespace titled {title!r} exists yet",

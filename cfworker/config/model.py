@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from cfworker.bindings.kind import BindingSpec
+
 ModuleRuleType = Literal["text", "data", "wasm"]
 
 # From this date workerd turns Node.js compatibility on by default (api-notes §7.1).
@@ -73,55 +75,63 @@ class VarSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class KVNamespaceSpec:
-    """A [[kv_namespaces]] entry. Without `id`, deploy finds the namespace by title or creates it."""
+class MigrationSpec:
+    """One [[migrations]] entry: a tag and the Durable Object class changes it applies."""
 
-    binding: str
-    id: str | None = None
-    title: str | None = None  # default title: "<worker name>-<binding lowercased, _ -> ->"
+    tag: str
+    new_classes: tuple[str, ...] = ()
+    new_sqlite_classes: tuple[str, ...] = ()
+    renamed_classes: tuple[tuple[str, str], ...] = ()  # (from, to)
+    deleted_classes: tuple[str, ...] = ()
+    transferred_classes: tuple[tuple[str, str, str], ...] = ()  # (from, from_script, to)
 
+    def step(self) -> dict[str, Any]:
+        """The migration step as the upload metadata carries it (wrangler's keys, minus the tag)."""
+        step: dict[str, Any] = {}
+        if self.new_classes:
+            step["new_classes"] = list(self.new_classes)
+        if self.new_sqlite_classes:
+            step["new_sqlite_classes"] = list(self.new_sqlite_classes)
+        if self.renamed_classes:
+            step["renamed_classes"] = [{"from": a, "to": b} for a, b in self.renamed_classes]
+        if self.deleted_classes:
+            step["deleted_classes"] = list(self.deleted_classes)
+        if self.transferred_classes:
+            step["transferred_classes"] = [{"from": a, "from_script": s, "to": b} for a, s, b in self.transferred_classes]
+        return step
 
-@dataclass(frozen=True, slots=True)
-class R2BucketSpec:
-    binding: str
-    bucket_name: str
-    jurisdiction: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class D1DatabaseSpec:
-    binding: str
-    database_id: str
-    database_name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceSpec:
-    binding: str
-    service: str
-    environment: str | None = None
-    entrypoint: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DurableObjectSpec:
-    name: str
-    class_name: str
-    script_name: str | None = None
-    environment: str | None = None
+    @property
+    def destructive(self) -> bool:
+        """Deleting a class loses its data; transferring one moves it away from its Worker."""
+        return bool(self.deleted_classes or self.transferred_classes)
 
 
 @dataclass(frozen=True, slots=True)
-class QueueProducerSpec:
-    binding: str
+class QueueConsumerSpec:
+    """A [[queues.consumers]] entry: this Worker consumes `queue` with these settings."""
+
     queue: str
-    delivery_delay: int | None = None
+    max_batch_size: int | None = None
+    max_batch_timeout: float | None = None  # seconds
+    max_retries: int | None = None
+    dead_letter_queue: str | None = None
+    max_concurrency: int | None = None
+    retry_delay: int | None = None  # seconds
 
-
-@dataclass(frozen=True, slots=True)
-class AnalyticsEngineSpec:
-    binding: str
-    dataset: str | None = None
+    def settings(self) -> dict[str, Any]:
+        """The consumer `settings` the queues API takes (max_batch_timeout is sent in milliseconds)."""
+        out: dict[str, Any] = {}
+        if self.max_batch_size is not None:
+            out["batch_size"] = self.max_batch_size
+        if self.max_retries is not None:
+            out["max_retries"] = self.max_retries
+        if self.max_batch_timeout is not None:
+            out["max_wait_time_ms"] = int(round(self.max_batch_timeout * 1000))
+        if self.max_concurrency is not None:
+            out["max_concurrency"] = self.max_concurrency
+        if self.retry_delay is not None:
+            out["retry_delay"] = self.retry_delay
+        return out
 
 
 DnsType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"]
@@ -171,13 +181,9 @@ class Project:
     preview_urls: bool | None = None
     routes: tuple[RouteSpec, ...] = ()
     vars: tuple[VarSpec, ...] = ()
-    kv_namespaces: tuple[KVNamespaceSpec, ...] = ()
-    r2_buckets: tuple[R2BucketSpec, ...] = ()
-    d1_databases: tuple[D1DatabaseSpec, ...] = ()
-    services: tuple[ServiceSpec, ...] = ()
-    durable_objects: tuple[DurableObjectSpec, ...] = ()
-    queue_producers: tuple[QueueProducerSpec, ...] = ()
-    analytics_engine_datasets: tuple[AnalyticsEngineSpec, ...] = ()
+    bindings: tuple[BindingSpec, ...] = ()  # every binding kind of the table (cfworker.bindings), in table order
+    migrations: tuple[MigrationSpec, ...] = ()
+    queue_consumers: tuple[QueueConsumerSpec, ...] = ()
     crons: tuple[str, ...] | None = None  # None: leave remote schedules untouched
     secrets: tuple[str, ...] = ()  # names that must exist on the script before deploy
     build: BuildSpec = field(default_factory=BuildSpec)
@@ -190,6 +196,9 @@ class Project:
     placement: dict[str, Any] | None = None  # {"mode": "smart"} etc.
     usage_model: str | None = None
     tags: tuple[str, ...] = ()
+    limits: dict[str, Any] | None = None  # {cpu_ms?, subrequests?}: versioned, sent in the upload metadata
+    tail_consumers: tuple[dict[str, Any], ...] | None = None  # non-versioned: [{service, environment?}]
+    streaming_tail_consumers: tuple[dict[str, Any], ...] | None = None  # non-versioned: [{service}]
     config_digest: str | None = None  # sha256 of the text validated (write-back checks it is unchanged)
 
     @property
@@ -213,8 +222,15 @@ class Project:
             return True
         return self.compatibility_date >= NODEJS_COMPAT_DEFAULT_DATE
 
-    def kv_title(self, spec: KVNamespaceSpec) -> str:
-        """The title a KV namespace without an id is found or created by."""
-        if spec.title:
-            return spec.title
-        return f"{self.name}-{spec.binding.lower().replace('_', '-')}"
+    def bindings_of(self, kind: str) -> tuple[BindingSpec, ...]:
+        """The project's bindings of one kind (a key of the binding table, e.g. "kv_namespaces")."""
+        return tuple(b for b in self.bindings if b.kind == kind)
+
+    def resource_name(self, spec: BindingSpec) -> str:
+        """The name a provisioned resource is found or created by: the configured one, else
+        `<worker name>-<binding lowercased, _ -> ->` (wrangler's autoProvisionedResourceName)."""
+        configured = {"kv_namespaces": "title", "r2_buckets": "bucket_name", "d1_databases": "database_name"}
+        given = spec.get(configured.get(spec.kind, ""))
+        if given:
+            return str(given)
+        return f"{self.name}-{spec.name.lower().replace('_', '-')}"

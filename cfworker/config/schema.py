@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
+from cfworker.bindings.table import KINDS
+from cfworker.config.consumers import KEYS as CONSUMER_KEYS
+from cfworker.config.migrations import KEYS as MIGRATION_KEYS
+
 
 @dataclass(frozen=True, slots=True)
 class Table:
@@ -34,16 +38,6 @@ Node = Union[Table, Open, Envs, None]  # None: a scalar or a list of scalars
 OPEN = Open()
 
 ROUTE = Table("routes", {"pattern": None, "zone_name": None, "zone_id": None, "custom_domain": None})
-KV = Table("kv_namespaces", {"binding": None, "id": None, "title": None})
-R2 = Table("r2_buckets", {"binding": None, "bucket_name": None, "jurisdiction": None})
-D1 = Table("d1_databases", {"binding": None, "database_id": None, "database_name": None})
-SERVICE = Table("services", {"binding": None, "service": None, "environment": None, "entrypoint": None})
-DO_BINDING = Table("durable_objects.bindings",
-                   {"name": None, "class_name": None, "script_name": None, "environment": None})
-DURABLE_OBJECTS = Table("durable_objects", {"bindings": DO_BINDING})
-PRODUCER = Table("queues.producers", {"binding": None, "queue": None, "delivery_delay": None})
-QUEUES = Table("queues", {"producers": PRODUCER})
-ANALYTICS = Table("analytics_engine_datasets", {"binding": None, "dataset": None})
 TRIGGERS = Table("triggers", {"crons": None})
 RULE = Table("rules", {"type": None, "globs": None, "fallthrough": None})
 BUILD = Table("build", {
@@ -56,25 +50,50 @@ DNS = Table("dns", {"type": None, "name": None, "content": None, "ttl": None, "p
                     "priority": None, "comment": None, "tags": None, "zone": None})
 PURGE = Table("purge", {"everything": None, "files": None, "tags": None, "hosts": None, "prefixes": None,
                         "chunk_size": None, "zone": None})
+MIGRATIONS = Table("migrations", {key: None for key in MIGRATION_KEYS})
+CONSUMER = Table("queues.consumers", {key: None for key in CONSUMER_KEYS})
+LIMITS = Table("limits", {"cpu_ms": None, "subrequests": None})
+TAIL = Table("tail_consumers", {"service": None, "environment": None})
+STREAMING_TAIL = Table("streaming_tail_consumers", {"service": None})
+
+
+def _binding_tables() -> dict[str, Node]:
+    """The schema of every binding kind, from the binding table (nested kinds under their parent)."""
+    out: dict[str, Node] = {}
+    parents: dict[str, dict[str, Node]] = {"queues": {"consumers": CONSUMER}}
+    for kind in KINDS:
+        table = Table(kind.key, {f.key: None for f in kind.fields})
+        if kind.parent is None:
+            out[kind.key] = table
+        else:
+            parents.setdefault(kind.parent, {})[kind.child] = table
+    for parent, children in parents.items():
+        out[parent] = Table(parent, children)
+    return out
+
 
 _LAYER_KEYS: dict[str, Node] = {
     "name": None, "main": None, "compatibility_date": None, "compatibility_flags": None, "account_id": None,
     "workers_dev": None, "preview_urls": None, "route": ROUTE, "routes": ROUTE,
-    "vars": OPEN, "kv_namespaces": KV, "r2_buckets": R2, "d1_databases": D1, "services": SERVICE,
-    "durable_objects": DURABLE_OBJECTS, "queues": QUEUES, "analytics_engine_datasets": ANALYTICS,
+    "vars": OPEN, **_binding_tables(), "migrations": MIGRATIONS,
     "secrets": SECRETS, "triggers": TRIGGERS, "build": BUILD,
     "minify": None, "define": OPEN, "rules": RULE, "keep_names": None, "upload_source_maps": None,
     "dns": DNS, "dns_batch_size": None, "purge": PURGE, "logpush": None, "observability": OPEN, "placement": PLACEMENT,
-    "usage_model": None, "tags": None,
+    "usage_model": None, "tags": None, "limits": LIMITS, "tail_consumers": TAIL,
+    "streaming_tail_consumers": STREAMING_TAIL,
 }
 TOP = Table("top", {**_LAYER_KEYS, "keep_vars": None, "env": Envs()})
 ENV = Table("env", dict(_LAYER_KEYS))
 
-# Bindings and other keys an [env.NAME] does not inherit (wrangler warns when only the top level has them).
-# The hooks act outside the Worker (DNS records, cache purges), so they belong to the table they are
-# written in, or a staging deploy would act on production (real-api-quirks #12, api-notes §7.2).
-NOT_INHERITED = ("vars", "kv_namespaces", "r2_buckets", "d1_databases", "services", "durable_objects",
-                 "queues", "analytics_engine_datasets", "secrets", "define", "dns", "purge")
+# Keys an [env.NAME] does not inherit (wrangler warns when only the top level has them): every binding
+# kind but the inheritable ones (the table says which), vars, secrets, define, queue consumers. The hooks
+# act outside the Worker (DNS records, cache purges), so they belong to the table they are written in,
+# or a staging deploy would act on production (real-api-quirks #12, api-notes §7.2).
+NOT_INHERITED = ("vars", *sorted({k.parent or k.key for k in KINDS if not k.inheritable}), "secrets", "define",
+                 "dns", "purge")
+# Top-level keys that `[env.X]` inherits when it does not set them (api-notes §7.2).
+INHERITED_TABLES = ("migrations", "limits", "tail_consumers", "streaming_tail_consumers",
+                    *sorted({k.parent or k.key for k in KINDS if k.inheritable}))
 # Wrangler's top-level spellings of [build] keys: key at the top level -> key in [build].
 BUILD_ALIASES = {"minify": "minify", "define": "define", "rules": "rules", "keep_names": "keep_names",
                  "upload_source_maps": "sourcemap"}
@@ -106,12 +125,14 @@ _NOT_YET = "remove it, or deploy this Worker with wrangler"
 _BUNDLE = "remove it: cfworker always bundles `main` with esbuild (a [build] command can prebuild)"
 
 
-def _binding_kind(label: str) -> Unsupported:
-    return _err(f"{label} bindings are not supported by cfworker yet", _NOT_YET)
+def _ignored_binding_keys() -> dict[tuple[str, str], Unsupported]:
+    """Wrangler keys of binding tables that cfworker accepts and ignores (the binding table lists them)."""
+    return {(kind.key, key): _dev_only(reason) for kind in KINDS for key, reason in kind.ignored}
 
 
 # (section, key) -> what cfworker does with that wrangler key. Section "env" falls back to "top".
 UNSUPPORTED: dict[tuple[str, str], Unsupported] = {
+    **_ignored_binding_keys(),
     ("top", "type"): _err("wrangler v1 project type, not used by cfworker", _V1),
     ("top", "webpack_config"): _err("wrangler v1 webpack build, not supported",
                                     "run webpack in [build] command and point `main` at its output"),
@@ -127,17 +148,25 @@ UNSUPPORTED: dict[tuple[str, str], Unsupported] = {
     ("top", "assets"): _err("static assets are not supported by cfworker", _NO_ASSETS),
     ("top", "pages_build_output_dir"): _err("this is a Cloudflare Pages project",
                                             "deploy it with `wrangler pages deploy`; cfworker deploys Workers"),
-    ("top", "migrations"): _err("Durable Object migrations are not supported by cfworker",
-                                "apply migrations with `wrangler deploy`; durable_objects bindings work without them"),
-    ("top", "workflows"): _binding_kind("Workflows"),
-    ("top", "containers"): _err("containers are not supported by cfworker", _NOT_YET),
+    ("top", "containers"): _err("containers are not supported by cfworker: they need a container image built "
+                                "with Docker and pushed to Cloudflare's registry", _NOT_YET),
+    ("top", "exports"): _err("the declarative `exports` map of Durable Object classes is not supported",
+                             'declare the classes with [[migrations]] (tag = "v1", new_sqlite_classes = [...])'),
+    ("top", "cloudchamber"): _err("Cloudchamber (containers) is not supported by cfworker", _NOT_YET),
+    ("top", "previews"): _err("per-preview settings are not supported by cfworker", "remove it"),
+    ("top", "cache"): _err("the `cache` settings are not supported by cfworker yet", _NOT_YET),
+    ("top", "compliance_region"): _err("FedRAMP compliance regions are not supported by cfworker", _NOT_YET),
+    ("top", "first_party_worker"): _err("first-party Workers are Cloudflare-internal", "remove it"),
+    ("top", "python_modules"): _err("Python Workers are not supported by cfworker", _NOT_YET),
+    ("top", "unsafe_hello_world"): _err("a wrangler test binding, not for deploys", "remove it"),
+    ("unsafe", "metadata"): _err("unsafe metadata is not supported by cfworker", _NOT_YET),
+    ("unsafe", "capnp"): _err("unsafe capnp schemas are not supported by cfworker", _NOT_YET),
     ("top", "wasm_modules"): _err("service-worker module globals are not supported",
                                   "import the file from your code; [build] rules decide how it is uploaded"),
     ("top", "text_blobs"): _err("service-worker module globals are not supported",
                                 "import the file from your code; [build] rules decide how it is uploaded"),
     ("top", "data_blobs"): _err("service-worker module globals are not supported",
                                 "import the file from your code; [build] rules decide how it is uploaded"),
-    ("top", "unsafe"): _err("unsafe bindings are not supported by cfworker", _NOT_YET),
     ("top", "no_bundle"): _err("cfworker always bundles", _BUNDLE),
     ("top", "find_additional_modules"): _err("cfworker always bundles", _BUNDLE),
     ("top", "preserve_file_names"): _err("cfworker always bundles", _BUNDLE),
@@ -147,42 +176,16 @@ UNSUPPORTED: dict[tuple[str, str], Unsupported] = {
     ("top", "jsx_factory"): _err("not supported by cfworker", "set jsxFactory in tsconfig.json (esbuild reads it)"),
     ("top", "jsx_fragment"): _err("not supported by cfworker", "set jsxFragmentFactory in tsconfig.json"),
     ("top", "tsconfig"): _err("not supported by cfworker", "remove it: esbuild finds tsconfig.json next to your code"),
-    ("top", "limits"): _err("CPU limits are not set by cfworker", "set them in the dashboard, or remove the key"),
-    ("top", "tail_consumers"): _err("tail consumers are not supported by cfworker", _NOT_YET),
-    ("top", "streaming_tail_consumers"): _err("tail consumers are not supported by cfworker", _NOT_YET),
-    ("top", "logfwdr"): _binding_kind("logfwdr"),
-    ("top", "ai"): _binding_kind("Workers AI"),
-    ("top", "browser"): _binding_kind("Browser Rendering"),
-    ("top", "vectorize"): _binding_kind("Vectorize"),
-    ("top", "hyperdrive"): _binding_kind("Hyperdrive"),
-    ("top", "dispatch_namespaces"): _binding_kind("dispatch namespace"),
-    ("top", "mtls_certificates"): _binding_kind("mTLS certificate"),
-    ("top", "send_email"): _binding_kind("send_email"),
-    ("top", "version_metadata"): _binding_kind("version metadata"),
-    ("top", "pipelines"): _binding_kind("Pipelines"),
-    ("top", "images"): _binding_kind("Images"),
-    ("top", "secrets_store_secrets"): _binding_kind("Secrets Store"),
-    ("top", "ratelimits"): _binding_kind("rate limiting"),
     ("top", "dev"): _dev_only(),
     ("top", "send_metrics"): _dev_only("wrangler telemetry setting; cfworker ignores it"),
     ("top", "miniflare"): _dev_only("miniflare (local test runner) setting; cfworker ignores it"),
     ("env", "keep_vars"): _err("can only be set at the top level", "move keep_vars above the first [env.*] table"),
     ("routes", "enabled"): _err("not supported by cfworker", "remove it"),
     ("routes", "previews_enabled"): _err("not supported by cfworker", "remove it"),
-    ("kv_namespaces", "preview_id"): _dev_only("is for local development only; cfworker ignores it"),
-    ("kv_namespaces", "remote"): _dev_only(),
-    ("r2_buckets", "preview_bucket_name"): _dev_only("is for local development only; cfworker ignores it"),
-    ("r2_buckets", "remote"): _dev_only(),
-    ("d1_databases", "preview_database_id"): _dev_only("is for local development only; cfworker ignores it"),
-    ("d1_databases", "migrations_dir"): _dev_only("is read by `wrangler d1 migrations`, not by deploys; ignored"),
-    ("d1_databases", "migrations_table"): _dev_only("is read by `wrangler d1 migrations`, not by deploys; ignored"),
-    ("d1_databases", "remote"): _dev_only(),
-    ("services", "remote"): _dev_only(),
-    ("queues.producers", "remote"): _dev_only(),
+    ("queues.consumers", "visibility_timeout_ms"): _err("applies to HTTP pull consumers, which a deploy does not "
+                                                        "attach", "remove it; set it on the pull consumer"),
     ("durable_objects", "classes"): _err("wrangler v1 spelling",
                                          'use [[durable_objects.bindings]] with name = "..." and class_name = "..."'),
-    ("queues", "consumers"): _err("queue consumers are not supported by cfworker",
-                                  "configure the consumer with wrangler, or remove it"),
     ("queues", "bindings"): _err("pre-release queues syntax",
                                  'use [[queues.producers]] with binding = "..." and queue = "..."'),
     ("build", "upload"): _err("[build.upload] is a wrangler v1 table",

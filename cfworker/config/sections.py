@@ -17,11 +17,13 @@ from cfworker.config.checks import (
     describe,
     expect_bool,
     expect_hex32,
+    expect_int,
     expect_list,
     expect_one_of,
     expect_str,
     expect_str_list,
     expect_table,
+    expect_tables,
 )
 from cfworker.config.cron import check_cron
 from cfworker.config.diagnostics import Diagnostics, index_path, key_path
@@ -256,3 +258,43 @@ def check_tags(d: Diagnostics, path: str, value: Any) -> tuple[str, ...] | None:
                 "dashboard or by other tools count too", f"keep at most {MAX_SCRIPT_TAGS}")
         ok = False
     return tuple(dict.fromkeys(tags)) if ok else None
+
+
+def check_limits(d: Diagnostics, path: str, value: Any) -> dict[str, Any] | None:
+    """limits = { cpu_ms?, subrequests? }: sent in the upload metadata as written (api-notes §2.2)."""
+    table = expect_table(d, path, value, hint="write limits = { cpu_ms = 50 }")
+    if table is None:
+        return None
+    out: dict[str, Any] = {}
+    ok = True
+    for key, low, high in (("cpu_ms", 1, 300_000), ("subrequests", 1, 10_000_000)):
+        if key in table:
+            found = expect_int(d, key_path(path, key), table[key], low=low, high=high)
+            ok = ok and found is not None
+            if found is not None:
+                out[key] = found
+    for key in table:
+        if key not in ("cpu_ms", "subrequests"):
+            d.error(key_path(path, key), "unknown key", "limits takes cpu_ms and subrequests")
+            ok = False
+    return out if ok else None
+
+
+def check_tail_consumers(d: Diagnostics, path: str, value: Any, *, environment: bool) -> tuple[dict[str, Any], ...] | None:
+    """tail_consumers = [{ service, environment? }] (streaming_tail_consumers: [{ service }])."""
+    out = []
+    ok = True
+    for item_path, table in expect_tables(d, path, value):
+        if "service" not in table:
+            d.error(key_path(item_path, "service"), "is required", 'add service = "my-tail-worker"')
+            ok = False
+            continue
+        service = expect_str(d, key_path(item_path, "service"), table["service"])
+        entry: dict[str, Any] = {"service": service}
+        if environment and "environment" in table:
+            entry["environment"] = expect_str(d, key_path(item_path, "environment"), table["environment"])
+        if any(v is None for v in entry.values()):
+            ok = False
+            continue
+        out.append(entry)
+    return tuple(out) if ok and isinstance(value, list) else None

@@ -3,7 +3,8 @@
 Credentials are refused and dropped, keys are checked in every environment, then the top
 level and the selected env are validated as two layers and merged by wrangler's rules
 (api-notes §7.2): inheritable keys fall back to the top, `name` becomes `<name>-<env>`,
-vars/bindings/secrets/define are not inherited (with a warning), and neither are the hooks
+vars/bindings/secrets/define/queue consumers are not inherited (with a warning; the binding
+table marks the few inheritable kinds), migrations and limits are, and neither are the hooks
 ([[dns]], [purge], dns_batch_size: they act outside the Worker, so a staging deploy must not
 touch production's records or cache); routes and triggers are.
 """
@@ -16,14 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cfworker.bindings.check import check_layer, check_unique_names
+from cfworker.bindings.kind import BindingSpec
+from cfworker.bindings.table import KINDS
 from cfworker.config import bindings as b
 from cfworker.config import sections as s
 from cfworker.config.build import BuildLayer, check_build, compose_build
 from cfworker.config.checks import describe, expect_bool, expect_str_list, expect_table
+from cfworker.config.consumers import check_consumers
 from cfworker.config.diagnostics import Diagnostics, key_path
 from cfworker.config.hooks import check_dns, check_dns_batch_size, check_purge
 from cfworker.config.locate import LineIndex
-from cfworker.config.model import DnsRecordSpec, Project, PurgeSpec, RouteSpec
+from cfworker.config.migrations import check_migrations
+from cfworker.config.model import DnsRecordSpec, MigrationSpec, Project, PurgeSpec, QueueConsumerSpec, RouteSpec, VarSpec
 from cfworker.config.schema import NOT_INHERITED
 from cfworker.config.structure import check_structure, strip_credentials
 
@@ -52,20 +58,18 @@ class _Layer:
     usage_model: str | None = None
     tags: tuple[str, ...] | None = None
     keep_vars: bool | None = None
-    bindings: dict[str, Any] = field(default_factory=dict)  # Project field -> tuple of specs
+    limits: dict[str, Any] | None = None
+    tail_consumers: tuple[dict[str, Any], ...] | None = None
+    streaming_tail_consumers: tuple[dict[str, Any], ...] | None = None
+    migrations: tuple[MigrationSpec, ...] | None = None
+    vars: tuple[VarSpec, ...] | None = None
+    secrets: tuple[str, ...] | None = None
+    bindings: dict[str, tuple[BindingSpec, ...]] = field(default_factory=dict)  # kind key -> what this layer sets
+    consumers: tuple[QueueConsumerSpec, ...] | None = None
     names: b.Names = field(default_factory=list)
 
     def path(self, key: str) -> str:
         return key_path(self.prefix, key)
-
-
-_BINDING_CHECKS: dict[str, tuple[str, Callable[..., Any]]] = {  # raw key -> (Project field, check)
-    "vars": ("vars", b.check_vars), "secrets": ("secrets", b.check_secrets),
-    "kv_namespaces": ("kv_namespaces", b.check_kv_namespaces), "r2_buckets": ("r2_buckets", b.check_r2_buckets),
-    "d1_databases": ("d1_databases", b.check_d1_databases), "services": ("services", b.check_services),
-    "durable_objects": ("durable_objects", b.check_durable_objects), "queues": ("queue_producers", b.check_queues),
-    "analytics_engine_datasets": ("analytics_engine_datasets", b.check_analytics),
-}
 
 
 def validate(raw: dict[str, Any], *, config_path: Path, source_text: str | None = None, env: str | None = None,
@@ -122,10 +126,21 @@ def _layer(d: Diagnostics, raw: dict[str, Any], prefix: str, root: Path, today: 
     if "triggers" in raw:
         layer.crons = s.check_crons(d, p("triggers"), raw["triggers"])
     layer.build = check_build(d, raw, prefix, root)
-    for raw_key, (project_field, check) in _BINDING_CHECKS.items():
-        if raw_key in raw:
-            layer.bindings[project_field] = check(d, p(raw_key), raw[raw_key], layer.names)
-    b.check_unique_names(d, layer.names)
+    if "vars" in raw:
+        layer.vars = b.check_vars(d, p("vars"), raw["vars"], layer.names)
+    if "secrets" in raw:
+        layer.secrets = b.check_secrets(d, p("secrets"), raw["secrets"], layer.names)
+    layer.bindings = check_layer(d, raw, prefix, layer.names)
+    check_unique_names(d, layer.names)
+    if isinstance(raw.get("queues"), dict) and "consumers" in raw["queues"]:
+        layer.consumers = check_consumers(d, p("queues.consumers"), raw["queues"]["consumers"])
+    if "migrations" in raw:
+        layer.migrations = check_migrations(d, p("migrations"), raw["migrations"])
+    if "limits" in raw:
+        layer.limits = s.check_limits(d, p("limits"), raw["limits"])
+    for key in ("tail_consumers", "streaming_tail_consumers"):
+        if key in raw:
+            setattr(layer, key, s.check_tail_consumers(d, p(key), raw[key], environment=key == "tail_consumers"))
     if "dns" in raw:
         layer.dns = check_dns(d, p("dns"), raw["dns"])
     if "dns_batch_size" in raw:
@@ -162,7 +177,10 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
     build = compose_build(d, top.build, env.build if env else None, env.prefix if env else None)
     if name is None or main is None or compatibility_date is None:
         return None
-    bindings: dict[str, Any] = {key: value or () for key, value in selected.bindings.items()}
+    bindings: list[BindingSpec] = []
+    for kind in KINDS:  # not inherited by [env.X], except the kinds the table marks inheritable
+        own = selected.bindings.get(kind.key)
+        bindings += own if own is not None else (top.bindings.get(kind.key, ()) if kind.inheritable else ())
     return Project(
         config_path=config_path, root=config_path.parent, name=name, main=main,
         compatibility_date=compatibility_date, env=env_name,
@@ -172,7 +190,10 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
         dns_batch_size=selected.dns_batch_size,
         keep_vars=bool(top.keep_vars), logpush=inherit("logpush"), observability=inherit("observability"),
         placement=inherit("placement"), usage_model=inherit("usage_model"), tags=inherit("tags") or (),
-        **bindings,
+        vars=selected.vars or (), secrets=selected.secrets or (), bindings=tuple(bindings),
+        queue_consumers=selected.consumers or (), migrations=inherit("migrations") or (),
+        limits=inherit("limits"), tail_consumers=inherit("tail_consumers"),
+        streaming_tail_consumers=inherit("streaming_tail_consumers"),
     )
 
 

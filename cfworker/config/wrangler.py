@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from cfworker.bindings.table import KINDS
 from cfworker.config.checks import describe, leaf, suggest
 from cfworker.config.diagnostics import Problem, config_error, index_path, key_path
 from cfworker.config.jsonc import parse_jsonc
@@ -48,9 +49,10 @@ _V1_HINT = ("move the project to wrangler v2+ first (remove `type`, set `main` t
             "https://developers.cloudflare.com/workers/wrangler/migration/v1-to-v2/), then rerun")
 _ORDER = {key: i for i, key in enumerate(TOP.keys)}
 _REMOVE_IT = re.compile(r"^remove (it|the key)(: |, or |; |$)|, or remove it$")
-# Keys wrangler templates often leave as "" (the validator would warn on every load).
+# Keys wrangler templates often leave as "" (the validator would warn on every load): an
+# optional field of any binding kind (an empty id means "find or create it") and a few more.
 _EMPTY_MEANS_ABSENT = frozenset({("top", "account_id"), ("env", "account_id"), ("top", "route"), ("env", "route"),
-                                 ("kv_namespaces", "id")})
+                                 *((k.key, f.key) for k in KINDS for f in k.fields if not f.required)})
 
 
 @dataclass(frozen=True, slots=True)

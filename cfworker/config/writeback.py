@@ -1,8 +1,10 @@
 """Write provisioned ids back into worker.toml without disturbing the rest of the file.
 
-After a deploy finds or creates the KV namespace of a `[[kv_namespaces]]` entry that has
-no `id`, the id is added to that entry so the config pins it from then on. tomlkit keeps
-comments, key order, quoting and blank lines; only the one `id = "..."` line is added, and
+After a deploy finds or creates what a binding points at (the KV namespace of a
+`[[kv_namespaces]]` entry without `id`, the D1 database of one without `database_id`, the
+R2 bucket of one without `bucket_name`), the value is added to that entry so the config
+pins it from then on. tomlkit keeps comments, key order, quoting and blank lines; only
+the one `id = "..."` line is added, and
 the file keeps what the user wrote around it: a UTF-8 byte-order mark and CRLF line ends
 stay. A symlinked worker.toml is followed and its target written. The file is replaced
 atomically, so an interrupted write cannot leave half a config.
@@ -32,79 +34,104 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+Update = tuple[str, str, Mapping[str, Any]]  # (binding table key, binding name, fields to set)
+
+
 @dataclass
 class WriteBack:
     """What a write-back did: bindings written, or why not and what to add by hand."""
 
     written: list[str] = field(default_factory=list)
-    manual: dict[str, str] = field(default_factory=dict)  # binding -> id, when the file could not be written
+    manual: list[Update] = field(default_factory=list)  # what could not be written
     reason: str | None = None  # why `manual` is not empty
-    reread: bool = False  # the file had changed since it was loaded; ids applied to the new text
+    reread: bool = False  # the file had changed since it was loaded; values applied to the new text
 
     def by_hand(self, env: str | None) -> str:
-        """The TOML lines a user adds for `manual` (one `[[kv_namespaces]]` entry each)."""
-        table = f"env.{env}.kv_namespaces" if env else "kv_namespaces"
-        return "  ".join(f'[[{table}]] binding = "{b}" id = "{i}"' for b, i in self.manual.items())
+        """The TOML a user adds for `manual` (one `[[kv_namespaces]] binding = ... id = ...` per entry)."""
+        from cfworker.bindings.table import kind
+
+        out = []
+        for key, binding, fields in self.manual:
+            table = f"env.{env}.{key}" if env else key
+            values = " ".join(f'{k} = "{v}"' for k, v in fields.items())
+            out.append(f'[[{table}]] {kind(key).name_key} = "{binding}" {values}')
+        return "  ".join(out)
 
 
-def _kv_array(doc: Any, env: str | None) -> Any:
-    if env is None:
-        return doc.get("kv_namespaces")
-    env_table = doc.get("env", {}).get(env)
-    return None if env_table is None else env_table.get("kv_namespaces")
+def _entries(doc: Any, env: str | None, key: str) -> Any:
+    table = doc
+    if env is not None:
+        table = doc.get("env", {}).get(env)
+    for part in key.split("."):
+        if table is None or not hasattr(table, "get"):
+            return None
+        table = table.get(part)
+    return table if isinstance(table, list) else None
 
 
 def write_kv_ids(config_path: Path, env: str | None, ids: Mapping[str, str], *,
                  loaded_digest: str | None = None) -> WriteBack:
-    """Set `id` on each kv_namespaces entry (of [env.NAME] when env is given) named in ids.
+    """Set `id` on each kv_namespaces entry (of [env.NAME] when env is given) named in ids."""
+    return write_binding_fields(config_path, env, [("kv_namespaces", b, {"id": i}) for b, i in ids.items()],
+                                loaded_digest=loaded_digest)
 
-    Entries that already have an id are left alone. `loaded_digest` is the digest of the text
-    the deploy validated; a different text on disk means someone edited the file meanwhile.
+
+def write_binding_fields(config_path: Path, env: str | None, updates: list[Update], *,
+                         loaded_digest: str | None = None) -> WriteBack:
+    """Set fields on binding entries (of [env.NAME] when env is given): each (table key, binding, fields).
+
+    Fields an entry already has are left alone. `loaded_digest` is the digest of the text the
+    deploy validated; a different text on disk means someone edited the file meanwhile.
     """
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
+
+    from cfworker.bindings.table import kind
 
     target = Path(os.path.realpath(config_path))
     result = WriteBack()
     try:
         raw = target.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return _manual(result, ids, f"it cannot be read now ({getattr(exc, 'strerror', None) or exc})")
+        return _manual(result, updates, f"it cannot be read now ({getattr(exc, 'strerror', None) or exc})")
     bom = raw.startswith(BOM)
     text = raw[1:] if bom else raw
     result.reread = loaded_digest is not None and text_digest(text) != loaded_digest
     try:
         doc = tomlkit.parse(text)
     except (TOMLKitError, ValueError):
-        return _manual(result, ids, "it changed during the deploy and is not valid TOML now")
-    entries = _kv_array(doc, env)
-    if entries is None:
-        return result
-    for entry in entries:
-        binding = entry.get("binding") if hasattr(entry, "get") else None
-        if isinstance(binding, str) and binding in ids and not entry.get("id"):
-            entry["id"] = ids[binding]
-            result.written.append(str(binding))
+        return _manual(result, updates, "it changed during the deploy and is not valid TOML now")
+    done: list[Update] = []
+    for key, binding, fields in updates:
+        name_key = kind(key).name_key
+        for entry in _entries(doc, env, key) or ():
+            if not hasattr(entry, "get") or entry.get(name_key) != binding:
+                continue
+            todo = {k: v for k, v in fields.items() if not entry.get(k)}
+            if todo:
+                for k, v in todo.items():
+                    entry[k] = v
+                done.append((key, binding, todo))
+                result.written.append(binding)
+            break
     if not result.written:
         return result
     out = tomlkit.dumps(doc)
     if "\r\n" in text:  # tomlkit writes new lines with \n; keep the file's CRLF
         out = out.replace("\r\n", "\n").replace("\n", "\r\n")
     if not _writable(target):
-        pending = {b: ids[b] for b in result.written}
         result.written = []
-        return _manual(result, pending, "it is read-only")
+        return _manual(result, done, "it is read-only")
     try:
         atomic_write_text(target, (BOM if bom else "") + out)
     except OSError as exc:
-        pending = {b: ids[b] for b in result.written}
         result.written = []
-        return _manual(result, pending, f"it could not be written ({exc.strerror or exc})")
+        return _manual(result, done, f"it could not be written ({exc.strerror or exc})")
     return result
 
 
-def _manual(result: WriteBack, ids: Mapping[str, str], reason: str) -> WriteBack:
-    result.manual.update(ids)
+def _manual(result: WriteBack, updates: list[Update], reason: str) -> WriteBack:
+    result.manual.extend(updates)
     result.reason = reason
     return result
 

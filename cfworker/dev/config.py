@@ -21,8 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cfworker.bindings.kind import BindingSpec
+from cfworker.bindings.table import kind
 from cfworker.bundle.model import Bundle, Module
-from cfworker.config.model import KVNamespaceSpec, Project
+from cfworker.config.model import Project
 from cfworker.dev.js import FACADE_MODULE, KV_CLASS, KV_MODULE
 
 CONFIG_NAME = "workerd.capnp"
@@ -80,9 +82,9 @@ def effective_date(project_date: str, supported: str) -> tuple[str, str | None]:
     )
 
 
-def kv_namespace_key(project: Project, spec: KVNamespaceSpec) -> str:
+def kv_namespace_key(project: Project, spec: BindingSpec) -> str:
     """Which local store a KV binding uses: its namespace id, else its title (bindings sharing one share data)."""
-    return spec.id or project.kv_title(spec)
+    return str(spec.get("id") or project.resource_name(spec))
 
 
 def _module_entry(module: Module) -> str:
@@ -104,9 +106,9 @@ def _bindings(project: Project, secret_names: Sequence[str]) -> tuple[list[str],
         environment_names[name] = env_name
         bindings.pop(name, None)
         bindings[name] = f"fromEnvironment = {capnp_string(env_name)}"
-    for spec in project.kv_namespaces:
+    for spec in project.bindings_of("kv_namespaces"):
         props = capnp_string(json.dumps({"namespace": kv_namespace_key(project, spec)}))
-        bindings[spec.binding] = (
+        bindings[spec.name] = (
             f"kvNamespace = (name = {capnp_string(KV_SERVICE)}, props = (json = {props}))"
         )
     lines = [f"(name = {capnp_string(name)}, {value})" for name, value in bindings.items()]
@@ -114,17 +116,20 @@ def _bindings(project: Project, secret_names: Sequence[str]) -> tuple[list[str],
 
 
 def _unsupported(project: Project) -> list[str]:
-    """A warning per kind of binding deploy uploads but the local runtime does not provide (yet)."""
-    kinds = (
-        ("R2 buckets", [b.binding for b in project.r2_buckets]),
-        ("D1 databases", [b.binding for b in project.d1_databases]),
-        ("service bindings", [b.binding for b in project.services]),
-        ("Durable Object bindings", [b.name for b in project.durable_objects]),
-        ("queue producers", [b.binding for b in project.queue_producers]),
-        ("Analytics Engine datasets", [b.binding for b in project.analytics_engine_datasets]),
-    )
-    return [f"cfworker dev does not provide {label} yet; not bound: {', '.join(names)}"
-            for label, names in kinds if names]
+    """A warning per kind of binding deploy uploads but the local runtime does not provide (yet).
+
+    Which kinds run locally is one column of the binding table (`BindingKind.dev`).
+    """
+    names: dict[str, list[str]] = {}
+    for spec in project.bindings:
+        if kind(spec.kind).dev != "local":
+            names.setdefault(spec.kind, []).append(spec.name)
+    lines = []
+    for key, found in names.items():
+        k = kind(key)
+        why = k.dev_note or f"cfworker dev does not provide {k.label} bindings yet"
+        lines.append(f"{why}; not bound: {', '.join(found)}")
+    return lines
 
 
 def capnp_config(
@@ -149,7 +154,7 @@ def capnp_config(
     modules += [_module_entry(m) for m in bundle.modules]
     flags = ", ".join(capnp_string(f) for f in project.compatibility_flags)
     services = [f"(name = {capnp_string(WORKER_SERVICE)}, worker = .worker)"]
-    if project.kv_namespaces:
+    if project.bindings_of("kv_namespaces"):
         services += [
             f"(name = {capnp_string(KV_SERVICE)}, worker = .kv)",
             f"(name = {capnp_string(KV_DISK_SERVICE)}, disk = (path = {capnp_string(str(kv_dir))}, writable = true))",
@@ -178,7 +183,7 @@ def capnp_config(
         *(f"    {b}," for b in bindings),
         "  ],",
         ");",
-        *(_kv_worker(supported_date) if project.kv_namespaces else []),
+        *(_kv_worker(supported_date) if project.bindings_of("kv_namespaces") else []),
         "",
     ])
     environment = {env_names[name]: value for name, value in secrets.items()}

@@ -125,7 +125,7 @@ class DevSession:
         """Write the config and every module it embeds into the run directory; returns the config path."""
         _build_dir, run_dir, kv_dir = dev_dirs(prepared.project.root)
         run_dir.mkdir(parents=True, exist_ok=True)
-        if prepared.project.kv_namespaces:
+        if prepared.project.bindings_of("kv_namespaces"):
             kv_dir.mkdir(parents=True, exist_ok=True)
         files = {FACADE_MODULE: facade_source(prepared.bundle.main_module).encode(),
                  KV_MODULE: KV_SERVICE.encode(), CONFIG_NAME: prepared.config.text.encode()}
@@ -266,7 +266,7 @@ def _binding_lines(prepared: Prepared) -> list[str]:
     project, secrets = prepared.project, prepared.dev_vars.values
     lines = [f"{v.name}: {'text' if v.is_text else 'json'} var" for v in project.vars if v.name not in secrets]
     lines += [f"{name}: secret from .dev.vars" for name in secrets]
-    lines += [f"{kv.binding}: KV namespace (local, in .cfworker/state/kv)" for kv in project.kv_namespaces]
+    lines += [f"{kv.name}: KV namespace (local, in .cfworker/state/kv)" for kv in project.bindings_of("kv_namespaces")]
     return lines
 
 

@@ -45,3 +45,26 @@ def test_ci_guide_uses_secrets_json_and_exit_codes() -> None:
     assert "secrets.CLOUDFLARE_API_TOKEN" in text and "--json" in text
     for code in ("0", "1", "2", "3", "130"):
         assert re.search(rf"\|\s*`?{code}`?\s*\|", text), f"exit code {code} missing from the table"
+
+
+@pytest.mark.parametrize(("file", "make"), [
+    ("docs/configuration.md", "markdown"), ("worker.toml.example", "toml"), ("docs/wrangler.md", "refused")])
+def test_generated_reference_blocks_match_their_data(file: str, make: str) -> None:
+    """The binding-kind and refused-key blocks are what the table and schema give now
+    (rewrite them with `python -m cfworker.config.reference`)."""
+    from cfworker.config import reference as docs
+
+    markers = {"markdown": (docs.MD_BEGIN, docs.MD_END), "toml": (docs.TOML_BEGIN, docs.TOML_END),
+               "refused": (docs.REFUSED_BEGIN, docs.REFUSED_END)}[make]
+    text = (DOCS.parent / file).read_text(encoding="utf-8")
+    assert docs.block(text, *markers) == getattr(docs, make)(), f"run `python -m cfworker.config.reference` ({file})"
+
+
+def test_docs_no_longer_claim_durable_objects_work_without_migrations() -> None:
+    """Issue 14: a class of the Worker itself needs a migration; the docs say so, and no page says
+    migrations are refused."""
+    config = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    wrangler = (DOCS / "wrangler.md").read_text(encoding="utf-8")
+    assert "needs a\n`[[migrations]]` entry" in config or "needs a `[[migrations]]` entry" in config
+    assert "error: Durable Object migrations" not in wrangler
+    assert "binding kind not supported yet" not in wrangler

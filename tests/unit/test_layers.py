@@ -22,6 +22,8 @@ PURE = [
     "deploy/dns.py", "deploy/purge.py",
     "config/jsonc.py", "config/tomlwriter.py", "config/wrangler.py", "config/pruning.py",
     "tools/spec.py", "dev/config.py", "dev/devvars.py", "dev/js.py", "dev/logs.py",
+    "bindings/kind.py", "bindings/fields.py", "bindings/table.py", "bindings/check.py",
+    "config/migrations.py", "config/consumers.py", "deploy/concern.py", "deploy/hook_steps.py",
 ]
 IMPURE_MODULES = {"httpx", "subprocess", "time", "watchfiles", "socket", "urllib.request"}
 
@@ -33,6 +35,10 @@ FORBIDDEN = {
     "deploy": {"cfworker.cli"},
     "tools": {"cfworker.cli", "cfworker.ui", "cfworker.deploy", "cfworker.api", "cfworker.config", "cfworker.dev"},
     "dev": {"cfworker.cli", "cfworker.deploy", "cfworker.api"},
+    # The binding table sits under config's validator and uses only its checking helpers.
+    "bindings": {"cfworker.cli", "cfworker.ui", "cfworker.deploy", "cfworker.api", "cfworker.bundle", "cfworker.dev",
+                 "cfworker.config.model", "cfworker.config.validate", "cfworker.config.schema",
+                 "cfworker.config.loader"},
 }
 
 
@@ -100,3 +106,44 @@ def test_lazy_command_table_matches_the_command_modules() -> None:
     assert set(cli.commands) == set(COMMAND_MODULES)
     for name, module in COMMAND_MODULES.items():
         assert cli.commands[name].callback.__module__ == f"cfworker.cli.{module}", name
+
+
+def _module_name(path: Path) -> str:
+    name = ".".join(path.relative_to(PKG.parent).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def _top_level_imports(path: Path, modules: set[str]) -> set[str]:
+    """Modules of ours imported when `path` is imported (module-level statements, TYPE_CHECKING excluded)."""
+    out: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+            out.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return out & modules
+
+
+def test_no_import_cycles_at_module_level() -> None:
+    """Importing any module never needs a module that is still being imported (no import circles)."""
+    paths = {_module_name(p): p for p in PKG.rglob("*.py")}
+    graph = {name: _top_level_imports(path, set(paths)) for name, path in paths.items()}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(name: str, stack: list[str]) -> None:
+        state[name] = 1
+        stack.append(name)
+        for dep in sorted(graph[name]):
+            if state.get(dep) == 1:
+                cycles.append(stack[stack.index(dep):] + [dep])
+            elif dep not in state:
+                visit(dep, stack)
+        stack.pop()
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])
+    assert not cycles, [" -> ".join(c) for c in cycles]

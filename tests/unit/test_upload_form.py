@@ -7,18 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from cfworker.bundle.model import Bundle, Module
-from cfworker.config.model import (
-    AnalyticsEngineSpec,
-    D1DatabaseSpec,
-    DurableObjectSpec,
-    KVNamespaceSpec,
-    QueueProducerSpec,
-    R2BucketSpec,
-    ServiceSpec,
-    VarSpec,
-)
+from cfworker.config.model import VarSpec
 from cfworker.upload import build_upload_form, hash_annotation, hash_from_annotations
-from tests.unit.deploy.helpers import KV_ID, bundle, project
+from tests.unit.deploy.helpers import KV_ID, KVNamespaceSpec, binding, bundle, project
 
 
 def test_metadata_has_main_module_date_bindings_and_keeps_secrets() -> None:
@@ -36,15 +27,15 @@ def test_every_binding_kind_has_wranglers_shape() -> None:
     """Each configured binding kind becomes exactly the JSON shape Cloudflare documents."""
     p = project(
         vars=(VarSpec("TEXT", "v"), VarSpec("CONF", {"a": [1, 2]}), VarSpec("N", 3)),
-        kv_namespaces=(KVNamespaceSpec("CACHE", id=KV_ID), KVNamespaceSpec("NEW")),
-        r2_buckets=(R2BucketSpec("B", "bucket", jurisdiction="eu"),),
-        d1_databases=(D1DatabaseSpec("DB", "d1-uuid", "db"),),
-        services=(ServiceSpec("AUTH", "auth", environment="production", entrypoint="Api"),),
-        durable_objects=(DurableObjectSpec("ROOM", "Room", script_name="rooms"),),
-        queue_producers=(QueueProducerSpec("Q", "jobs", delivery_delay=5),),
-        analytics_engine_datasets=(AnalyticsEngineSpec("AE", "events"),),
+        bindings=(KVNamespaceSpec("CACHE", id=KV_ID), KVNamespaceSpec("NEW"),
+                  binding("r2_buckets", "B", bucket_name="bucket", jurisdiction="eu"),
+                  binding("d1_databases", "DB", database_id="d1-uuid", database_name="db"),
+                  binding("services", "AUTH", service="auth", environment="production", entrypoint="Api"),
+                  binding("durable_objects.bindings", "ROOM", class_name="Room", script_name="rooms"),
+                  binding("queues.producers", "Q", queue="jobs", delivery_delay=5),
+                  binding("analytics_engine_datasets", "AE", dataset="events")),
     )
-    form = build_upload_form(p, bundle(), {"NEW": "d" * 32})
+    form = build_upload_form(p, bundle(), {"NEW": {"id": "d" * 32}})
     assert form.metadata["bindings"] == [
         {"type": "plain_text", "name": "TEXT", "text": "v"},
         {"type": "json", "name": "CONF", "json": {"a": [1, 2]}},

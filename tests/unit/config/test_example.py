@@ -89,3 +89,27 @@ def test_example_validates_as_written(tmp_path: Path, env: str | None) -> None:
     project, _ = load_project(None, env=env, cwd=tmp_path, today=TODAY)
     assert project.name == ("my-worker" if env is None else "my-worker-staging")
     assert project.dns and project.purge and project.crons
+
+
+def test_every_binding_kind_example_in_the_reference_block_validates(tmp_path: Path) -> None:
+    """Uncommented, each kind's block of the generated reference is a valid binding (so the examples
+    a user copies work); DO classes get the migration they need, alternatives are left out."""
+    from cfworker.config import reference as docs
+    from cfworker.bindings.table import KINDS
+
+    block = docs.block(EXAMPLE.read_text(encoding="utf-8"), docs.TOML_BEGIN, docs.TOML_END)
+    entries = [e for e in block.split("\n#\n")]
+    assert len(entries) == len(KINDS)
+    exclusive = {"send_email": "allowed_destination_addresses", "pipelines": "pipeline", "vpc_networks": "network_id",
+                 "workflows": "script_name", "durable_objects.bindings": "script_name"}
+    for kind, entry in zip(KINDS, entries):
+        lines = [line[2:] for line in entry.splitlines()]
+        lines = [line for line in lines if not line.startswith(exclusive.get(kind.key, "\0") + " ")]
+        body = "\n".join(lines)
+        extra = '[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["Counter"]\n' if kind.key.startswith("durable") else ""
+        (tmp_path / "worker.toml").write_text(f'name = "w"\nmain = "src/index.ts"\ncompatibility_date = "{TODAY}"\n'
+                                              f"{body}\n{extra}", encoding="utf-8")
+        (tmp_path / "src").mkdir(exist_ok=True)
+        (tmp_path / "src" / "index.ts").write_text("export default {}\n", encoding="utf-8")
+        project, _ = load_project(None, env=None, cwd=tmp_path, today=TODAY)
+        assert [b.kind for b in project.bindings] == [kind.key], kind.key

@@ -9,7 +9,7 @@ import pytest
 
 from cfworker.config.diagnostics import Diagnostics
 from cfworker.config.model import (
-    DEFAULT_MODULE_RULES, DnsRecordSpec, KVNamespaceSpec, ModuleRule, Project, PurgeSpec, RouteSpec, VarSpec,
+    DEFAULT_MODULE_RULES, DnsRecordSpec, ModuleRule, Project, PurgeSpec, RouteSpec, VarSpec,
 )
 
 from .conftest import HEADER as H
@@ -88,20 +88,23 @@ delivery_delay = 60
 [[analytics_engine_datasets]]
 binding = "AE"
 """)
-    assert project.kv_namespaces == (KVNamespaceSpec("KV", "0123456789abcdef0123456789abcdef"), KVNamespaceSpec("KV2", None, "t"))
-    assert project.r2_buckets[0].jurisdiction == "eu"
-    assert project.d1_databases[0].database_id == "4b1e9e2a-0000-4000-8000-000000000000"
-    assert project.services[0].entrypoint == "Api"
-    assert project.durable_objects[0].script_name == "rooms"
-    assert project.queue_producers[0].delivery_delay == 60
-    assert project.analytics_engine_datasets[0].dataset is None
-    assert project.kv_title(project.kv_namespaces[1]) == "t"
+    kvs = project.bindings_of("kv_namespaces")
+    assert [(k.name, k.get("id"), k.get("title")) for k in kvs] == [
+        ("KV", "0123456789abcdef0123456789abcdef", None), ("KV2", None, "t")]
+    assert [k.path for k in kvs] == ["kv_namespaces[0]", "kv_namespaces[1]"]
+    assert project.bindings_of("r2_buckets")[0].get("jurisdiction") == "eu"
+    assert project.bindings_of("d1_databases")[0].get("database_id") == "4b1e9e2a-0000-4000-8000-000000000000"
+    assert project.bindings_of("services")[0].get("entrypoint") == "Api"
+    assert project.bindings_of("durable_objects.bindings")[0].get("script_name") == "rooms"
+    assert project.bindings_of("queues.producers")[0].get("delivery_delay") == 60
+    assert project.bindings_of("analytics_engine_datasets")[0].get("dataset") is None
+    assert project.resource_name(kvs[1]) == "t"
 
 
 def test_validate_kv_preview_id_and_empty_id_warn(check: Check) -> None:
     """preview_id is ignored with a warning; id = "" counts as absent with a warning."""
     project, warnings = ok(check, H + '[[kv_namespaces]]\nbinding = "KV"\nid = ""\npreview_id = "abc"\n')
-    assert project.kv_namespaces == (KVNamespaceSpec("KV"),)
+    assert [(k.name, k.get("id")) for k in project.bindings_of("kv_namespaces")] == [("KV", None)]
     assert any("kv_namespaces[0].preview_id: is for local development only" in w for w in warnings)
     assert any("worker.toml:6: kv_namespaces[0].id: is empty" in w for w in warnings)
 
@@ -266,7 +269,7 @@ def test_validate_env_does_not_inherit_bindings_and_warns(check: Check) -> None:
     """vars, kv_namespaces and define stay at the top level; the warning names the key and the env."""
     project, warnings = ok(check, ENVS, "staging")
     assert project.vars == (VarSpec("A", "staging"),)
-    assert project.kv_namespaces == ()
+    assert project.bindings_of("kv_namespaces") == ()
     assert project.build.define == ()
     assert any("env.staging: `kv_namespaces` is set at the top level but not in [env.staging]" in w
                and "add kv_namespaces to [env.staging]" in w for w in warnings)

@@ -75,7 +75,7 @@ def test_jsonc_source_converts_like_toml() -> None:
 
 
 def test_unsupported_keys_are_dropped_with_the_schema_reason() -> None:
-    """assets, migrations, ai and dev are dropped; each names its key, reason and (when lost) a hint."""
+    """assets and dev are dropped (migrations and ai carry over); each names its key, reason and a hint."""
     c = convert('''name = "a"
 main = "src/index.js"
 compatibility_date = "2025-01-01"
@@ -88,7 +88,8 @@ binding = "AI"
 port = 8787
 ''')
     kinds = {d.path: d.kind for d in c.dropped}
-    assert kinds == {"assets": "lost", "migrations": "lost", "ai": "lost", "dev": "ignored"}
+    assert kinds == {"assets": "lost", "dev": "ignored"}
+    assert c.config["migrations"] == [{"tag": "v1"}] and c.config["ai"] == {"binding": "AI"}
     assert "static assets are not supported" in dropped(c)["assets"]
     assert all(d.hint for d in c.dropped if d.kind == "lost")
     assert "#   assets: static assets are not supported by cfworker" in c.text
@@ -141,7 +142,7 @@ def test_credentials_are_dropped_and_never_written() -> None:
 
 
 def test_values_cfworker_refuses_are_dropped_whole_entries_when_required() -> None:
-    """A placeholder KV id loses only the id; a bad D1 id loses the binding; both say why."""
+    """A placeholder KV id loses only the id; an empty D1 id means "find or create it"; both say why."""
     c = convert(f'''name = "a"
 main = "i.js"
 compatibility_date = "2024-01-01"
@@ -158,10 +159,10 @@ database_id = ""
 ''')
     assert c.blockers == ()
     assert c.config["kv_namespaces"] == [{"binding": "A"}, {"binding": "B", "id": HEX}]
-    assert "d1_databases" not in c.config or c.config["d1_databases"] == []
+    assert c.config["d1_databases"] == [{"binding": "DB"}]
     reasons = dropped(c)
-    assert set(reasons) == {"account_id", "kv_namespaces[0].id", "d1_databases[0]"}
-    assert reasons["d1_databases[0]"].startswith("database_id: ")
+    assert set(reasons) == {"account_id", "kv_namespaces[0].id", "d1_databases[0].database_id"}
+    assert {d.path: d.kind for d in c.dropped}["d1_databases[0].database_id"] == "ignored"
 
 
 def test_removed_list_items_keep_their_original_index() -> None:
@@ -182,8 +183,8 @@ bucket_name = "other-bucket"
 binding = "BAD2"
 bucket_name = "Not_Valid"
 ''')
-    assert set(dropped(c)) == {"r2_buckets[1]", "r2_buckets[3]"}
-    assert [b["binding"] for b in c.config["r2_buckets"]] == ["OK1", "OK2"]
+    assert {d.path: d.kind for d in c.dropped} == {"r2_buckets[1].bucket_name": "ignored", "r2_buckets[3]": "lost"}
+    assert [b["binding"] for b in c.config["r2_buckets"]] == ["OK1", "BAD1", "OK2"]
 
 
 def test_key_written_after_a_table_header_is_reported_as_misplaced() -> None:

@@ -53,7 +53,7 @@ def test_read_only_file_is_left_alone_and_the_ids_are_given_to_add_by_hand(tmp_p
         result = write_kv_ids(path, None, {"CACHE": ID})
     finally:
         os.chmod(path, 0o644)
-    assert result.written == [] and result.manual == {"CACHE": ID} and result.reason == "it is read-only"
+    assert result.written == [] and result.manual == [("kv_namespaces", "CACHE", {"id": ID})] and result.reason == "it is read-only"
     assert path.read_text() == TOML
     assert result.by_hand(None) == f'[[kv_namespaces]] binding = "CACHE" id = "{ID}"'
 
@@ -75,7 +75,7 @@ def test_an_edit_that_broke_the_file_is_never_overwritten(tmp_path: Path) -> Non
     broken = TOML + "[vars\n"
     path.write_text(broken)
     result = write_kv_ids(path, None, {"CACHE": ID}, loaded_digest=text_digest(TOML))
-    assert result.written == [] and result.manual == {"CACHE": ID} and "not valid TOML" in (result.reason or "")
+    assert result.written == [] and result.manual == [("kv_namespaces", "CACHE", {"id": ID})] and "not valid TOML" in (result.reason or "")
     assert path.read_text() == broken
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cfworker.bundle.model import Bundle, Module
-from cfworker.config.model import D1DatabaseSpec, KVNamespaceSpec, R2BucketSpec, VarSpec
+from cfworker.config.model import VarSpec
 from cfworker.dev.config import (
     capnp_config,
     capnp_string,
@@ -16,6 +16,7 @@ from cfworker.dev.config import (
     runtime_date,
 )
 from tests.unit.bundle.helpers import make_project
+from tests.unit.deploy.helpers import KVNamespaceSpec, binding
 
 ROOT = Path("/p")
 KV_DIR = Path("/p/.cfworker/state/kv")
@@ -67,7 +68,7 @@ def test_vars_secrets_and_kv_become_bindings() -> None:
     project = make_project(
         ROOT, vars=(VarSpec("GREETING", 'Hi "you"'), VarSpec("LIMITS", {"max": 3, "tags": ["a"]}),
                     VarSpec("TOKEN", "from-toml")),
-        kv_namespaces=(KVNamespaceSpec("CACHE"), KVNamespaceSpec("USERS", id="0123456789abcdef0123456789abcdef")),
+        bindings=(KVNamespaceSpec("CACHE"), KVNamespaceSpec("USERS", id="0123456789abcdef0123456789abcdef")),
     )
     config = capnp_config(project, bundle(), secrets={"TOKEN": "s3cret", "API_KEY": "k"}, kv_dir=KV_DIR,
                           supported_date="2026-11-17")
@@ -90,7 +91,7 @@ def test_kv_service_and_disk_only_when_kv_is_bound() -> None:
     """The KV worker, its Durable Object and the disk service appear only with KV namespaces."""
     plain = capnp_config(make_project(ROOT), bundle(), secrets={}, kv_dir=KV_DIR, supported_date="2026-11-17")
     assert "cfworker-kv" not in plain.text and "durableObject" not in plain.text
-    with_kv = capnp_config(make_project(ROOT, kv_namespaces=(KVNamespaceSpec("KV"),)), bundle(), secrets={},
+    with_kv = capnp_config(make_project(ROOT, bindings=(KVNamespaceSpec("KV"),)), bundle(), secrets={},
                            kv_dir=KV_DIR, supported_date="2026-11-17").text
     assert '(name = "cfworker-kv-disk", disk = (path = "/p/.cfworker/state/kv", writable = true)),' in with_kv
     assert "durableObjectStorage = (localDisk = \"cfworker-kv-disk\")," in with_kv
@@ -118,11 +119,12 @@ def test_a_date_newer_than_workerd_is_clamped_with_a_warning() -> None:
 
 def test_bindings_the_local_runtime_lacks_are_named_in_warnings() -> None:
     """R2, D1 and friends are not emulated; each kind is reported with its binding names."""
-    project = make_project(ROOT, r2_buckets=(R2BucketSpec("FILES", "files"),),
-                           d1_databases=(D1DatabaseSpec("DB", "id"), D1DatabaseSpec("DB2", "id2")))
+    project = make_project(ROOT, bindings=(binding("r2_buckets", "FILES", bucket_name="files"),
+                                           binding("d1_databases", "DB", database_id="id"),
+                                           binding("d1_databases", "DB2", database_id="id2")))
     config = capnp_config(project, bundle(), secrets={}, kv_dir=KV_DIR, supported_date="2026-11-17")
-    assert config.warnings == ("cfworker dev does not provide R2 buckets yet; not bound: FILES",
-                               "cfworker dev does not provide D1 databases yet; not bound: DB, DB2")
+    assert config.warnings == ("cfworker dev does not provide R2 bucket bindings yet; not bound: FILES",
+                               "cfworker dev does not provide D1 database bindings yet; not bound: DB, DB2")
     assert "FILES" not in config.text
 
 

@@ -114,7 +114,7 @@ def retryable(exc: BaseException) -> bool:
 
 def report_from_outcome(outcome: DeployOutcome) -> DeployReport:
     """The DeployReport of a run_deploy outcome."""
-    from cfworker.deploy.plan import DeployVersion, UploadScript
+    from cfworker.deploy.concerns.script import DeployVersion, UploadScript
     from cfworker.deploy.render import render_plan
 
     execution = outcome.execution

@@ -111,7 +111,7 @@ def dns_set(app: AppContext, rtype: str, name: str, content: str, ttl: int | Non
     from cfworker.api import dns as dns_api
     from cfworker.cli.hook_session import apply_steps, open_session, pick_zone
     from cfworker.deploy.dns import desired_record, managed_comment, owner_of, plan_set
-    from cfworker.deploy.plan import CreateDnsRecord
+    from cfworker.deploy.hook_steps import CreateDnsRecord
 
     raw: dict[str, Any] = {"type": rtype, "name": name, "content": content}
     given = {k: v for k, v in (("ttl", ttl), ("proxied", proxied), ("priority", priority), ("comment", comment),

@@ -17,7 +17,7 @@ from cfworker.errors import PartialFailure, UserError
 if TYPE_CHECKING:
     from cfworker.api.client import CloudflareClient
     from cfworker.api.zones import Zone
-    from cfworker.deploy.plan import HookStep
+    from cfworker.deploy.hook_steps import HookStep
 
 
 def open_session(app: AppContext) -> tuple[CloudflareClient, str]:

@@ -112,21 +112,22 @@ def run_deploy(
     `bundle` may be a callable that waits for a build started earlier: the remote reads
     run first, so reading Cloudflare and running esbuild overlap.
     """
+    from cfworker.deploy.concern import Options
     from cfworker.deploy.executor import Executor
-    from cfworker.deploy.planner import PlanOptions, plan_deploy
+    from cfworker.deploy.planner import plan_deploy
     from cfworker.deploy.remote import fetch_snapshot
     from cfworker.deploy.render import render_plan
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    hooks = not options.no_hooks
-    snapshot = fetch_snapshot(client, project, account_id, hooks=hooks) if client is not None and account_id else None
+    plan_options = Options(take_over_routes=options.take_over_routes, override_dns=options.override_dns,
+                           force_upload=options.force_upload, hooks=not options.no_hooks)
+    snapshot = (fetch_snapshot(client, project, account_id, plan_options)
+                if client is not None and account_id else None)
     timings["read"] = (time.perf_counter() - started) * 1000
     if callable(bundle):
         bundle = bundle()
-    plan = plan_deploy(project, bundle, snapshot,
-                       PlanOptions(take_over_routes=options.take_over_routes, override_dns=options.override_dns,
-                                   force_upload=options.force_upload, hooks=hooks))
+    plan = plan_deploy(project, bundle, snapshot, plan_options)
     ui.lines(render_plan(plan))
     outcome = DeployOutcome(plan=plan, timings=timings)
 
@@ -196,27 +197,33 @@ def _exit_code(execution: ExecutionResult) -> tuple[int, str]:
 
 
 def _write_back_ids(project: Project, plan: Plan, execution: ExecutionResult, ui: UI) -> list[str]:
-    """Pin found or created KV namespace ids in worker.toml (comments and order preserved)."""
-    from cfworker.config.writeback import write_kv_ids
-    from cfworker.deploy.plan import CreateKVNamespace
+    """Pin what the deploy found or created (KV ids, D1 ids, R2 bucket names) in worker.toml.
 
-    ids: dict[str, str] = dict(plan.facts.get("kv_ids", {}))
+    The updates come from the plan (found by name) and from each applied step's output
+    (created); comments and order of the file are preserved (config.writeback).
+    """
+    from cfworker.config.writeback import Update, write_binding_fields
+    from cfworker.deploy.concerns.provision import CreateResource
+
+    updates: list[Update] = [(k, b, dict(f)) for k, b, f in plan.facts.get("write_back", ())]
     for res in execution.applied:
-        if isinstance(res.step, CreateKVNamespace):
-            ids[res.step.binding] = res.output["id"]
-    if not ids:
+        fields = res.output.get("write_back")
+        if fields and isinstance(res.step, CreateResource):
+            updates.append((res.step.kind, res.step.binding, dict(fields)))
+    if not updates:
         return []
+    pretty = "; ".join(f"{b}: " + ", ".join(f"{k} = {v}" for k, v in f.items()) for _, b, f in updates)
     try:
-        result = write_kv_ids(project.config_path, project.env, ids, loaded_digest=project.config_digest)
+        result = write_binding_fields(project.config_path, project.env, updates, loaded_digest=project.config_digest)
     except Exception as exc:  # the deploy is done; a write-back problem never changes its outcome
-        ui.warn(f"could not write KV namespace ids into {project.config_path}: {exc}; add them by hand: {ids}")
+        ui.warn(f"could not write provisioned ids into {project.config_path}: {exc}; add them by hand: {pretty}")
         return []
     if result.manual:
-        ui.warn(f"did not write KV namespace ids into {project.config_path}: {result.reason}; add them by hand: "
+        ui.warn(f"did not write provisioned ids into {project.config_path}: {result.reason}; add them by hand: "
                 f"{result.by_hand(project.env)}")
     if result.written:
         again = " (it had changed during the deploy: applied to the new text)" if result.reread else ""
-        ui.info(f"  wrote KV namespace id(s) for {', '.join(result.written)} into {project.config_path.name}{again}")
+        ui.info(f"  wrote the id(s) for {', '.join(result.written)} into {project.config_path.name}{again}")
     return result.written
 
 

@@ -25,16 +25,15 @@ from dataclasses import dataclass, replace
 from cfworker.api.dns import PROXIABLE, DnsRecord, RecordData
 from cfworker.api.zones import Zone
 from cfworker.config.model import DnsRecordSpec, Project
-from cfworker.deploy.plan import (
+from cfworker.deploy.hook_steps import (
     LEFT_CONFIG,
     ApplyDnsBatch,
-    Blocker,
-    Conflict,
     CreateDnsRecord,
     DeleteDnsRecord,
     DnsStep,
     UpdateDnsRecord,
 )
+from cfworker.deploy.plan import Blocker, Conflict
 from cfworker.deploy.zones import zone_for_host, zones_of_routes
 from cfworker.errors import UserError
 

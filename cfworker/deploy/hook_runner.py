@@ -19,7 +19,7 @@ from cfworker.api import dns as dns_api
 from cfworker.api.client import CloudflareClient
 from cfworker.api.errors import CloudflareAPIError
 from cfworker.deploy.dns import normalize_content
-from cfworker.deploy.plan import (
+from cfworker.deploy.hook_steps import (
     ApplyDnsBatch,
     CreateDnsRecord,
     DeleteDnsRecord,

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from cfworker.api.cache import MAX_ITEMS, PurgeKind
 from cfworker.api.zones import Zone
 from cfworker.config.model import Project, PurgeSpec, RouteSpec
-from cfworker.deploy.plan import Blocker, PurgeCache
+from cfworker.deploy.hook_steps import PurgeCache
+from cfworker.deploy.plan import Blocker
 from cfworker.deploy.zones import route_host, zone_for_host, zones_of_routes
 
 UNKNOWN_ZONE = "?"

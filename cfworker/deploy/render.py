@@ -12,19 +12,8 @@ from typing import TYPE_CHECKING
 
 from cfworker.api.dns import batch_failures
 from cfworker.api.errors import CloudflareAPIError
-from cfworker.deploy.plan import (
-    ApplyDnsBatch,
-    AttachDomain,
-    CreateDnsRecord,
-    CreateKVNamespace,
-    CreateRoute,
-    DeleteDnsRecord,
-    DeleteRoute,
-    DetachDomain,
-    Plan,
-    Step,
-    UploadScript,
-)
+from cfworker.deploy.hook_steps import ApplyDnsBatch
+from cfworker.deploy.plan import Plan, Step
 from cfworker.errors import CfWorkerError
 
 if TYPE_CHECKING:
@@ -33,13 +22,7 @@ if TYPE_CHECKING:
 
 def marker(step: Step) -> str:
     """The one-character marker of a step."""
-    if isinstance(step, (DeleteRoute, DetachDomain, DeleteDnsRecord)):
-        return "-"
-    if isinstance(step, (CreateKVNamespace, CreateRoute, AttachDomain, CreateDnsRecord)):
-        return "+"
-    if isinstance(step, UploadScript) and step.is_new:
-        return "+"
-    return "~"
+    return step.marker
 
 
 def render_plan(plan: Plan, *, header: str | None = None) -> list[str]:
@@ -69,23 +52,22 @@ DETAIL_LIMIT = 10
 
 
 def step_details(step: Step, *, limit: int | None = DETAIL_LIMIT) -> list[str]:
-    """Lines under a step in the plan: the records of a DNS batch (the first `limit`)."""
-    if not isinstance(step, ApplyDnsBatch):
-        return []
-    lines = [line for _, _, line in step.operations()]
+    """Lines under a step in the plan (records of a DNS batch, migration steps): the first `limit`."""
+    lines = step.details()
     if limit is not None and len(lines) > limit:
         return lines[:limit] + [f"... and {len(lines) - limit} more"]
     return lines
 
 
 def plan_to_json(plan: Plan) -> list[dict[str, object]]:
-    """The plan's steps as JSON-ready dicts (for --json); a DNS batch lists every record."""
+    """The plan's steps as JSON-ready dicts (for --json), each with every detail line."""
     out: list[dict[str, object]] = []
     for s in plan.steps:
         item: dict[str, object] = {"key": s.key, "phase": s.phase, "action": type(s).__name__,
                                    "description": s.describe(), "destructive": s.destructive}
-        if isinstance(s, ApplyDnsBatch):
-            item["records"] = step_details(s, limit=None)
+        details = step_details(s, limit=None)
+        if details:
+            item["records" if isinstance(s, ApplyDnsBatch) else "details"] = details
         out.append(item)
     return out
 

@@ -76,3 +76,19 @@ def zones_of_routes(routes: Sequence[RouteSpec], zones: Sequence[ZI]) -> list[ZI
         if zone is not None and all(z.id != zone.id for z in out):
             out.append(zone)
     return out
+
+
+def resolve_zone(route: RouteSpec, zones: Sequence[ZI]) -> tuple[str, str] | None:
+    """(zone id, zone name) of a configured route; a zone_id not among `zones` is taken as given."""
+    if route.zone_id:
+        name = next((z.name for z in zones if z.id == route.zone_id), route.zone_id)
+        return route.zone_id, name
+    zone = zone_of_route(route, zones)
+    return (zone.id, zone.name) if zone is not None else None
+
+
+def route_lookups(routes: Sequence[RouteSpec]) -> tuple[set[str], set[str]]:
+    """(zone names to find, hosts to place) for configured routes without a zone_id."""
+    names = {r.zone_name for r in routes if r.zone_name}
+    hosts = {h for r in routes if not r.zone_name and not r.zone_id and (h := route_host(r.pattern))}
+    return names, hosts

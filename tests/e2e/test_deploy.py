@@ -115,7 +115,7 @@ def test_kv_found_by_title_when_config_lost_the_id(example, env, fake_cf) -> Non
     r = deploy(project, env)
     assert r.code == 0, r
     assert fake_cf.count("POST", "/accounts/*/storage/kv/namespaces") == 1
-    assert "using namespace" in r.out or "found namespace" in r.out
+    assert "KV namespace for " in r.out and ("already bound to the worker" in r.out or ": found " in r.out), r.out
 
 
 def test_route_owned_by_another_worker_refuses_before_any_write(example, env, fake_cf) -> None:

@@ -83,15 +83,16 @@ def check_state(fake_cf, project: Path, name: str) -> None:
     assert list(fake_cf.scripts).count(name) == 1
     script = fake_cf.scripts[name]
     bindings = {b["name"]: b for b in script.metadata["bindings"]}
-    assert set(bindings) == {v.name for v in config.vars} | {k.binding for k in config.kv_namespaces}
+    kvs = config.bindings_of("kv_namespaces")
+    assert set(bindings) == {v.name for v in config.vars} | {k.name for k in kvs}
     for var in config.vars:
         key = "text" if var.is_text else "json"
         assert bindings[var.name][key] == var.value
-    for kv in config.kv_namespaces:
-        title = config.kv_title(kv)
+    for kv in kvs:
+        title = config.resource_name(kv)
         matching = [ns for ns in fake_cf.kv.values() if ns.title == title]
         assert len(matching) == 1, f"{len(matching)} namespaces titled {title!r}"
-        assert bindings[kv.binding]["namespace_id"] == matching[0].id
+        assert bindings[kv.name]["namespace_id"] == matching[0].id
     patterns = [r.pattern for r in fake_cf.routes(fake_cf.zone_id)]
     assert len(patterns) == len(set(patterns)), f"duplicate routes: {patterns}"
     assert sorted(p for p in patterns) == sorted(r.pattern for r in config.routes if not r.custom_domain)

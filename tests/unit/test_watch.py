@@ -14,7 +14,8 @@ from cfworker.bundle.model import Bundle, Module
 from cfworker.config.model import Project
 from cfworker.deploy import DeployOutcome
 from cfworker.deploy.executor import ExecutionResult, StepResult
-from cfworker.deploy.plan import Plan, UploadScript
+from cfworker.deploy.concerns.script import UploadScript
+from cfworker.deploy.plan import Plan
 from cfworker.errors import BundleError, ConfigError
 from cfworker.ui import UI
 from cfworker.upload import build_upload_form

@@ -24,7 +24,7 @@ from cfworker.deploy.dns import (
     resolve_records,
     zone_steps,
 )
-from cfworker.deploy.plan import (
+from cfworker.deploy.hook_steps import (
     ApplyDnsBatch,
     CreateDnsRecord,
     DeleteDnsRecord,

@@ -9,20 +9,14 @@ from cfworker.api.kv import KVNamespace
 from cfworker.api.routes import ScriptRoute
 from cfworker.api.workers import Subdomain
 from cfworker.api.zones import Zone
-from cfworker.deploy.plan import (
-    AttachDomain,
-    CreateKVNamespace,
-    CreateRoute,
-    DeleteRoute,
-    DetachDomain,
-    PutSchedules,
-    Ref,
-    DeployVersion,
-    SetScriptSettings,
-    SetWorkersDev,
-    UpdateRoute,
-    UploadScript,
-)
+from cfworker.deploy.concerns.crons import PutSchedules
+from cfworker.deploy.concerns.domains import AttachDomain, DetachDomain
+from cfworker.deploy.concerns.provision import CreateResource
+from cfworker.deploy.concerns.routes import CreateRoute, DeleteRoute, UpdateRoute
+from cfworker.deploy.concerns.script import DeployVersion, UploadScript
+from cfworker.deploy.concerns.settings import SetScriptSettings
+from cfworker.deploy.concerns.workers_dev import SetWorkersDev
+from cfworker.deploy.plan import Ref
 from cfworker.deploy.planner import PlanOptions, plan_deploy
 from cfworker.deploy.zones import route_host, zone_for_host
 from cfworker.upload import hash_annotation, hash_from_annotations
@@ -38,6 +32,7 @@ from tests.unit.deploy.helpers import (
     foreign,
     new_script,
     project,
+    with_reads,
 )
 
 
@@ -97,19 +92,19 @@ def test_dashboard_var_is_reported_as_removed_unless_keep_vars() -> None:
 def test_kv_without_id_is_created_when_not_found() -> None:
     """A KV binding without id, not bound and not found by title, is created, and the upload refers to it."""
     p = project(kv_namespaces=(KVNamespaceSpec("CACHE"),))
-    plan = plan_deploy(p, bundle(), new_script(kv_namespaces=()))
+    plan = plan_deploy(p, bundle(), new_script(p, kv_namespaces=()))
     create = plan.steps[0]
-    assert create == CreateKVNamespace("CACHE", "app-cache")
+    assert create == CreateResource("kv_namespaces", "CACHE", "app-cache")
     upload = plan.steps[1]
-    assert isinstance(upload, UploadScript) and upload.kv_refs == (("CACHE", Ref("kv:CACHE", "id")),)
+    assert isinstance(upload, UploadScript) and upload.pending == (("CACHE", "id", Ref("kv:CACHE", "id")),)
 
 
 def test_kv_without_id_is_found_by_title_not_created() -> None:
     """An existing namespace with the derived title is reused: no create (wrangler's 10014 bug)."""
     p = project(kv_namespaces=(KVNamespaceSpec("CACHE"),))
-    plan = plan_deploy(p, bundle(), new_script(kv_namespaces=(KVNamespace(KV_ID, "app-cache"),)))
-    assert not any(isinstance(s, CreateKVNamespace) for s in plan.steps)
-    assert plan.facts["kv_ids"] == {"CACHE": KV_ID}
+    plan = plan_deploy(p, bundle(), new_script(p, kv_namespaces=(KVNamespace(KV_ID, "app-cache"),)))
+    assert not any(isinstance(s, CreateResource) for s in plan.steps)
+    assert plan.facts["write_back"] == [("kv_namespaces", "CACHE", {"id": KV_ID})]
     upload = next(s for s in plan.steps if isinstance(s, UploadScript))
     assert {"type": "kv_namespace", "name": "CACHE", "namespace_id": KV_ID} in upload.form.bindings
 
@@ -119,7 +114,7 @@ def test_kv_without_id_reuses_live_binding_and_stays_unchanged() -> None:
     p, b = project(kv_namespaces=(KVNamespaceSpec("CACHE"),)), bundle()
     plan = plan_deploy(p, b, deployed(p, b, kv_ids={"CACHE": KV_ID}))
     assert plan.steps == ()
-    assert plan.facts["kv_ids"] == {"CACHE": KV_ID}
+    assert plan.facts["write_back"] == [("kv_namespaces", "CACHE", {"id": KV_ID})]
 
 
 def test_route_owned_by_other_script_is_a_conflict() -> None:
@@ -158,7 +153,7 @@ def test_missing_route_is_created_and_stale_own_route_deleted() -> None:
                           DeleteRoute(ZONE_ID, "example.com", "r9", "old.example.com/*"))
     assert plan.destructive_steps == (plan.steps[1],)
     # Without the script's own route list (a refused read), the configured zones are scanned instead.
-    assert plan_deploy(p, b, replace(snap, script_routes=None)).steps == plan.steps
+    assert plan_deploy(p, b, with_reads(p, snap, script_routes=None)).steps == plan.steps
 
 
 def test_route_in_a_zone_worker_toml_no_longer_names_is_deleted() -> None:
@@ -239,7 +234,7 @@ def test_offline_plan_lists_skipped_checks() -> None:
     p = project(kv_namespaces=(KVNamespaceSpec("CACHE"),), routes=(RouteSpec("a.example.com/*"),))
     plan = plan_deploy(p, bundle(), None)
     assert plan.skipped_checks
-    assert [type(s) for s in plan.steps] == [CreateKVNamespace, UploadScript, DeployVersion, CreateRoute]
+    assert [type(s) for s in plan.steps] == [CreateResource, UploadScript, DeployVersion, CreateRoute]
 
 
 def test_hash_goes_into_the_deployment_message_and_tags_are_a_settings_step() -> None:
@@ -333,7 +328,7 @@ def test_preview_urls_are_planned_with_workers_dev() -> None:
     p, b = project(preview_urls=False), bundle()
     snap = deployed(p, b, subdomain=Subdomain(True, True))
     assert plan_deploy(p, b, snap).steps == (SetWorkersDev("app", True, True, False, True),)
-    assert plan_deploy(p, b, replace(snap, subdomain=Subdomain(True, False))).steps == ()
+    assert plan_deploy(p, b, with_reads(p, snap, subdomain=Subdomain(True, False))).steps == ()
     assert plan_deploy(project(), b, deployed(project(), b, subdomain=Subdomain(True, True))).steps == ()
 
 

@@ -7,7 +7,8 @@ from cfworker.api.dns import RecordData
 from cfworker.api.errors import ApiErrorItem, CloudflareAPIError
 from cfworker.api.zones import Zone
 from cfworker.config.model import PurgeSpec, RouteSpec
-from cfworker.deploy.plan import ApplyDnsBatch, Plan, PurgeCache
+from cfworker.deploy.hook_steps import ApplyDnsBatch, PurgeCache
+from cfworker.deploy.plan import Plan
 from cfworker.deploy.planner import plan_deploy
 from cfworker.deploy.purge import expand_files, plan_purge, purge_lookups
 from cfworker.deploy.render import batch_failure_lines, plan_to_json, render_plan

@@ -35,11 +35,14 @@ NEXT_STEPS = ("cfworker build", "cfworker deploy --dry-run", "cfworker deploy --
 @click.option("--from-wrangler", "from_wrangler", metavar="[PATH]", is_flag=False, flag_value="", default=None,
               help="Convert wrangler.toml / wrangler.json / wrangler.jsonc (PATH, or the one in DIRECTORY or "
                    "here) into worker.toml beside it, listing every key that does not carry over.")
+@click.option("--accept-loss", is_flag=True,
+              help="With --from-wrangler: write worker.toml even when keys cannot be carried over (they are "
+                   "listed, and in the file's header). Without it such a conversion writes nothing and exits 2.")
 @debug_option
 @json_option
 @pass_app
 def init(app: AppContext, directory: Path | None, template: str | None, name: str | None, force: bool,
-         list_only: bool, from_wrangler: str | None) -> None:
+         list_only: bool, from_wrangler: str | None, accept_loss: bool) -> None:
     """Create a Worker project from a template, or convert a wrangler config."""
     from cfworker.scaffold import list_templates
 
@@ -49,8 +52,10 @@ def init(app: AppContext, directory: Path | None, template: str | None, name: st
     if from_wrangler is not None:
         if template is not None:
             raise click.UsageError("--from-wrangler converts an existing config; it cannot be combined with --template")
-        _convert(app, from_wrangler or directory, name=name, force=force)
+        _convert(app, from_wrangler or directory, name=name, force=force, accept_loss=accept_loss)
         return
+    if accept_loss:
+        raise click.UsageError("--accept-loss only applies to --from-wrangler")
     _create(app, directory, template=template, name=name, force=force)
 
 
@@ -163,10 +168,11 @@ def _display(path: Path, cwd: Path) -> str:
 
 # -- worker.toml from a wrangler config -----------------------------------------------------
 
-def _convert(app: AppContext, location: str | Path | None, *, name: str | None, force: bool) -> None:
+def _convert(app: AppContext, location: str | Path | None, *, name: str | None, force: bool,
+             accept_loss: bool = False) -> None:
     from cfworker.config.loader import CONFIG_NAME, read_config_text
     from cfworker.config.wrangler import convert_wrangler, parse_wrangler
-    from cfworker.errors import UserError
+    from cfworker.errors import ConfigError, UserError
     from cfworker.scaffold import name_problem, suggest_name
 
     source = _find_wrangler(app, app.path(location or "."))
@@ -186,6 +192,14 @@ def _convert(app: AppContext, location: str | Path | None, *, name: str | None, 
         if app.json_mode:
             app.ui.emit_json(_conversion_json(conversion, target, written=False))
         raise conversion.blocking_error()
+    lost = [d for d in conversion.dropped if d.kind == "lost"]
+    if lost and not accept_loss:
+        if app.json_mode:
+            app.ui.emit_json(_conversion_json(conversion, target, written=False))
+        raise ConfigError(f"{_count(len(lost), 'key')} of {conversion.source} cannot be carried over (listed "
+                          f"above): nothing written", hint="the deployed Worker would lack them; change them in "
+                          f"{conversion.source} as each hint says, or pass --accept-loss to write worker.toml "
+                          "without them")
     from cfworker.config.writeback import atomic_write_text
 
     atomic_write_text(target, conversion.text)
@@ -247,7 +261,7 @@ def _after_write(app: AppContext, conversion: Conversion, target: Path) -> None:
         app.ui.warn(warning)
     lost = sum(d.kind == "lost" for d in conversion.dropped)
     if lost:
-        app.ui.warn(f"{_count(lost, 'key')} of {conversion.source} not carried over (listed above); "
+        app.ui.warn(f"{_count(lost, 'key')} of {conversion.source} not carried over (listed above, --accept-loss); "
                     "the deployed Worker will not have them")
     if not main_path.is_file():
         app.ui.warn(f"main = \"{main}\" does not exist yet; create it (or run your build) before `cfworker build`")

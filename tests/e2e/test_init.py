@@ -144,6 +144,9 @@ binding = "CACHE"
 preview_id = "dev-only"
 [[migrations]]
 tag = "v1"
+new_sqlite_classes = ["Cart"]
+[assets]
+directory = "public"
 '''
 
 
@@ -152,17 +155,23 @@ def test_from_wrangler_writes_worker_toml_and_lists_what_was_left(tmp_path: Path
     (tmp_path / "wrangler.toml").write_text(WRANGLER)
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "index.js").write_text("export default {}\n")
-    r = run_cli(["init", "--from-wrangler"], cwd=tmp_path)
+    refused = run_cli(["init", "--from-wrangler"], cwd=tmp_path)
+    assert refused.code == 2, refused
+    assert "  - assets: static assets are not supported by cfworker" in refused.out
+    assert "error: 1 key of wrangler.toml cannot be carried over (listed above): nothing written" in refused.err
+    assert "--accept-loss" in refused.err and not (tmp_path / "worker.toml").exists()
+    r = run_cli(["init", "--from-wrangler", "--accept-loss"], cwd=tmp_path)
     assert r.code == 0, r
-    assert "  - migrations: Durable Object migrations are not supported by cfworker" in r.out
+    assert "  - assets: static assets are not supported by cfworker" in r.out
     assert "kv_namespaces[0].preview_id" in r.out and "account_id" in r.out
     assert "Wrote worker.toml (from wrangler.toml)" in r.out
-    assert "warning: 1 key of wrangler.toml not carried over (listed above)" in r.err
+    assert "warning: 1 key of wrangler.toml not carried over (listed above, --accept-loss)" in r.err
     config = tomllib.loads((tmp_path / "worker.toml").read_text())
     assert config == {"name": "shop", "main": "src/index.js", "compatibility_date": "2024-09-01",
-                      "kv_namespaces": [{"binding": "CACHE"}]}
+                      "kv_namespaces": [{"binding": "CACHE"}],
+                      "migrations": [{"tag": "v1", "new_sqlite_classes": ["Cart"]}]}
     assert (tmp_path / "wrangler.toml").read_text() == WRANGLER
-    again = run_cli(["init", "--from-wrangler"], cwd=tmp_path)
+    again = run_cli(["init", "--from-wrangler", "--accept-loss"], cwd=tmp_path)
     assert again.code == 2 and "worker.toml already exists" in again.err and "--force" in again.err
 
 
@@ -171,7 +180,9 @@ def test_from_wrangler_takes_a_file_path_and_json(tmp_path: Path) -> None:
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "wrangler.jsonc").write_text('{"name": "a", "main": "w.js", // c\n"compatibility_date": '
                                                      '"2024-01-01", "assets": {"directory": "public"},}')
-    r = run_cli(["init", "--from-wrangler", "cfg/wrangler.jsonc", "--json"], cwd=tmp_path)
+    refused = run_cli(["init", "--from-wrangler", "cfg/wrangler.jsonc", "--json"], cwd=tmp_path)
+    assert refused.code == 2 and json.loads(refused.out)["written"] is False, refused
+    r = run_cli(["init", "--from-wrangler", "cfg/wrangler.jsonc", "--json", "--accept-loss"], cwd=tmp_path)
     assert r.code == 0, r
     doc = json.loads(r.out)
     assert doc["written"] is True and [d["path"] for d in doc["dropped"]] == ["assets"]
@@ -205,7 +216,7 @@ def test_from_wrangler_and_template_cannot_be_combined(tmp_path: Path) -> None:
 def test_from_wrangler_on_every_corpus_file_converts_or_names_the_key(tmp_path: Path, name: str) -> None:
     """Every real wrangler config: exit 0 with a worker.toml that loads, or exit 2 naming a key; no traceback."""
     shutil.copyfile(CORPUS / name, tmp_path / name)
-    r = run_cli(["init", "--from-wrangler", name, "--name", "corpus-app"], cwd=tmp_path)
+    r = run_cli(["init", "--from-wrangler", name, "--name", "corpus-app", "--accept-loss"], cwd=tmp_path)
     assert "Traceback" not in r.output and "unexpected" not in r.err, r
     assert r.code in (0, 2), r
     if r.code == 2:

@@ -217,7 +217,7 @@ def test_converted_jsonc_with_provisioned_kv_and_custom_domain_deploys_the_same_
   "observability": { "enabled": true },
   "assets": { "directory": "./public" },
 }
-''', "src/worker.ts")
+''', "src/worker.ts", "--accept-loss")
     deploy_twice(tmp_path, env, fake_cf)
     script = fake_cf.scripts["links"]
     ns = fake_cf.kv_namespace("links-links")

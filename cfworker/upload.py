@@ -123,10 +123,16 @@ def build_metadata(project: Project, bundle: Bundle, resolved: Resolved,
 
 
 def content_hash(bundle: Bundle, metadata: Mapping[str, Any]) -> str:
-    """A short, stable hash of everything the upload changes on Cloudflare's side."""
+    """A short, stable hash of everything the upload leaves live on Cloudflare's side.
+
+    Durable Object migrations are left out: they are applied once, and the live Worker keeps
+    their tag, not them; the deploy after the one that applied them sends none, and must see
+    the same hash (pending migrations force an upload on their own).
+    """
     digest = hashlib.sha256()
     digest.update(bundle.content_hash().encode())
-    digest.update(json.dumps(metadata, sort_keys=True, separators=(",", ":")).encode())
+    kept = {k: v for k, v in metadata.items() if k != "migrations"}
+    digest.update(json.dumps(kept, sort_keys=True, separators=(",", ":")).encode())
     return digest.hexdigest()[:32]
 
 

@@ -58,8 +58,10 @@ def expect_str(d: Diagnostics, path: str, value: Any, *, hint: str | None = None
                allow_empty: bool = False) -> str | None:
     """A string (non-empty unless allowed)."""
     if not isinstance(value, str):
+        in_list = path.endswith("]")  # an item of a list: the fix keeps the list
         d.error(path, f"expected a string but got {describe(value)}",
-                hint or f'write it in quotes: {leaf(path)} = "..."')
+                hint or (f'write each item in quotes: {leaf(path)} = ["..."]' if in_list
+                         else f'write it in quotes: {leaf(path)} = "..."'))
         return None
     if not value.strip() and not allow_empty:
         d.error(path, "is empty", hint or f"set {leaf(path)} to a value, or remove the key")
@@ -109,7 +111,9 @@ def expect_list(d: Diagnostics, path: str, value: Any, *, hint: str | None = Non
 
 def expect_tables(d: Diagnostics, path: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
     """A list of tables (`[[x]]` or `x = [{...}]`) as (path, table) pairs; bad items are reported."""
-    hint = f"write each entry as a [[{path}]] section, or {leaf(path)} = [{{ ... }}]"
+    # A [[header]] has no indexes: [[migrations.renamed_classes]] adds to the last [[migrations]] entry.
+    header = re.sub(r"\[\d+\]", "", path)
+    hint = f"write each entry as a [[{header}]] section, or {leaf(path)} = [{{ ... }}]"
     items = expect_list(d, path, value, hint=hint)
     out = []
     for i, item in enumerate(items or ()):
@@ -167,7 +171,7 @@ def expect_match(d: Diagnostics, path: str, value: Any, pattern: re.Pattern[str]
 
 def expect_identifier(d: Diagnostics, path: str, value: Any, *, what: str = "binding name") -> str | None:
     """A binding-style name: letters, digits and _, not starting with a digit."""
-    return expect_match(d, path, value, IDENTIFIER, rule=f"a {what} uses {IDENTIFIER_RULE}",
+    return expect_match(d, path, value, IDENTIFIER, rule=f"{'an' if what[:1] in 'aeiou' else 'a'} {what} uses {IDENTIFIER_RULE}",
                         hint=f"rename it, e.g. {_identifier_like(value)}")
 
 

@@ -54,7 +54,7 @@ def _migration(d: Diagnostics, path: str, table: dict[str, Any]) -> MigrationSpe
                          ("from", "from_script", "to"))
     if len(d.errors) > before or tag is None:
         return None
-    if not (lists or renamed or transferred):
+    if not (any(lists.values()) or renamed or transferred):
         d.warn(path, f"migration {tag!r} changes no class", "add new_sqlite_classes = [\"MyClass\"] or remove it")
     return MigrationSpec(tag, lists.get("new_classes", ()), lists.get("new_sqlite_classes", ()),
                          tuple((p[0], p[1]) for p in renamed), lists.get("deleted_classes", ()),

@@ -90,9 +90,9 @@ ENV = Table("env", dict(_LAYER_KEYS))
 # act outside the Worker (DNS records, cache purges), so they belong to the table they are written in,
 # or a staging deploy would act on production (real-api-quirks #12, api-notes §7.2).
 NOT_INHERITED = ("vars", *sorted({k.parent or k.key for k in KINDS if not k.inheritable}), "secrets", "define",
-                 "dns", "purge")
+                 "dns", "purge", "tail_consumers", "streaming_tail_consumers")  # tails: @nonInheritable in wrangler
 # Top-level keys that `[env.X]` inherits when it does not set them (api-notes §7.2).
-INHERITED_TABLES = ("migrations", "limits", "tail_consumers", "streaming_tail_consumers",
+INHERITED_TABLES = ("migrations", "limits",
                     *sorted({k.parent or k.key for k in KINDS if k.inheritable}))
 # Wrangler's top-level spellings of [build] keys: key at the top level -> key in [build].
 BUILD_ALIASES = {"minify": "minify", "define": "define", "rules": "rules", "keep_names": "keep_names",
@@ -179,6 +179,10 @@ UNSUPPORTED: dict[tuple[str, str], Unsupported] = {
     ("top", "dev"): _dev_only(),
     ("top", "send_metrics"): _dev_only("wrangler telemetry setting; cfworker ignores it"),
     ("top", "miniflare"): _dev_only("miniflare (local test runner) setting; cfworker ignores it"),
+    # wrangler's `access` holds only `dev` (workers-sdk workers-utils config/environment.ts, interface
+    # Access): a simulated Cloudflare Access identity for wrangler dev. Seen in cloudflare/templates.
+    ("top", "access"): _dev_only("only simulates Cloudflare Access for local development (wrangler dev); "
+                                 "cfworker ignores it"),
     ("env", "keep_vars"): _err("can only be set at the top level", "move keep_vars above the first [env.*] table"),
     ("routes", "enabled"): _err("not supported by cfworker", "remove it"),
     ("routes", "previews_enabled"): _err("not supported by cfworker", "remove it"),

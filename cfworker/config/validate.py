@@ -192,8 +192,10 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
         placement=inherit("placement"), usage_model=inherit("usage_model"), tags=inherit("tags") or (),
         vars=selected.vars or (), secrets=selected.secrets or (), bindings=tuple(bindings),
         queue_consumers=selected.consumers or (), migrations=inherit("migrations") or (),
-        limits=inherit("limits"), tail_consumers=inherit("tail_consumers"),
-        streaming_tail_consumers=inherit("streaming_tail_consumers"),
+        # tail consumers are @nonInheritable in wrangler (workers-utils config/environment.ts): an
+        # [env.X] without its own keeps none rather than tailing into production's consumer.
+        limits=inherit("limits"), tail_consumers=selected.tail_consumers,
+        streaming_tail_consumers=selected.streaming_tail_consumers,
     )
 
 

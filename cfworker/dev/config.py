@@ -127,7 +127,7 @@ def _unsupported(project: Project) -> list[str]:
     lines = []
     for key, found in names.items():
         k = kind(key)
-        why = k.dev_note or f"cfworker dev does not provide {k.label} bindings yet"
+        why = k.dev_note or f"cfworker dev does not provide {k.label}s yet"
         lines.append(f"{why}; not bound: {', '.join(found)}")
     return lines
 

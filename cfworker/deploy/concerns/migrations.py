@@ -9,8 +9,9 @@ fails on Cloudflare (10074). Pending migrations make the upload use the PUT path
 §1.3) and a deleted or transferred class makes it destructive.
 
 Checked before any write, with or without credentials: a binding to a Durable Object class
-(or a Workflow class) of this Worker needs a migration that creates it (the API refuses it
-with 10061), and the entry module must export the class (esbuild's metafile).
+of this Worker needs a migration that creates it (the API refuses it with 10061), and the
+entry module must export every Durable Object and Workflow class of this Worker that a
+binding names (esbuild's metafile).
 """
 
 from __future__ import annotations

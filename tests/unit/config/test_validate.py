@@ -322,3 +322,13 @@ def test_validate_env_binding_present_only_in_env_gives_no_warning(check: Check,
                "d1_databases": '[[env.e.d1_databases]]\nbinding = "D"\ndatabase_id = "00000000-0000-4000-8000-000000000000"\n'}
     project, warnings = ok(check, H + samples[key], "e")
     assert warnings == []
+
+
+def test_env_does_not_inherit_tail_consumers(check: Check) -> None:
+    """tail_consumers are @nonInheritable in wrangler: staging must not tail into production's consumer."""
+    text = H + 'tail_consumers = [{ service = "prod-tail" }]\n[env.staging]\n'
+    project, warnings = ok(check, text, "staging")
+    assert project.tail_consumers is None
+    assert any("`tail_consumers` is set at the top level but not in [env.staging]" in w for w in warnings)
+    top, _ = ok(check, text)
+    assert top.tail_consumers == ({"service": "prod-tail"},)

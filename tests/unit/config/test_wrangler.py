@@ -270,3 +270,12 @@ def test_corpus_outcomes_by_category() -> None:
     if not FILES:
         pytest.skip("corpus not present")
     assert {k: len(v) for k, v in outcome.items()} == {"converted": 45, "blocked": 8, "refused": 17}, outcome
+
+
+def test_access_dev_simulation_is_ignored_not_lost() -> None:
+    """wrangler's `access` only simulates Cloudflare Access in wrangler dev (cloudflare/templates
+    internal-sites-template has one): left out as local development, never counted as a loss."""
+    c = convert('name = "a"\nmain = "i.js"\ncompatibility_date = "2024-01-01"\n'
+                '[access.dev]\naud = "local-dev-aud"\n')
+    assert {d.path: d.kind for d in c.dropped} == {"access": "ignored"}
+    assert "access" not in c.config

@@ -123,8 +123,8 @@ def test_bindings_the_local_runtime_lacks_are_named_in_warnings() -> None:
                                            binding("d1_databases", "DB", database_id="id"),
                                            binding("d1_databases", "DB2", database_id="id2")))
     config = capnp_config(project, bundle(), secrets={}, kv_dir=KV_DIR, supported_date="2026-11-17")
-    assert config.warnings == ("cfworker dev does not provide R2 bucket bindings yet; not bound: FILES",
-                               "cfworker dev does not provide D1 database bindings yet; not bound: DB, DB2")
+    assert config.warnings == ("cfworker dev does not provide R2 buckets yet; not bound: FILES",
+                               "cfworker dev does not provide D1 databases yet; not bound: DB, DB2")
     assert "FILES" not in config.text
 
 

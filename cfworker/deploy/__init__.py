@@ -60,6 +60,7 @@ class DeployOutcome:
     requests: int = 0
     message: str | None = None
     hint: str | None = None  # what to do next, when the outcome has its own advice
+    dry_run: bool = False  # --dry-run (a refused or up-to-date deploy is not one)
 
     @property
     def live(self) -> bool:
@@ -80,7 +81,7 @@ class DeployOutcome:
             "ok": self.exit_code == EXIT_OK,
             "exit_code": self.exit_code,
             "script": self.plan.script,
-            "dry_run": self.execution is None,
+            "dry_run": self.dry_run,
             "message": self.message,
             "hint": self.hint,
             "plan": plan_to_json(self.plan),
@@ -129,7 +130,7 @@ def run_deploy(
         bundle = bundle()
     plan = plan_deploy(project, bundle, snapshot, plan_options)
     ui.lines(render_plan(plan))
-    outcome = DeployOutcome(plan=plan, timings=timings)
+    outcome = DeployOutcome(plan=plan, timings=timings, dry_run=options.dry_run)
 
     refusal = _refusal(plan, options, confirm)
     if refusal is not None:
@@ -140,6 +141,10 @@ def run_deploy(
         return _finish(outcome, client)
     if not plan.steps:
         outcome.message = "everything is up to date"
+        if options.write_config:  # ids found by name (a checkout without them) are pinned all the same
+            from cfworker.deploy.executor import ExecutionResult
+
+            outcome.written_ids = _write_back_ids(project, plan, ExecutionResult(), ui)
         return _finish(outcome, client)
 
     assert client is not None and account_id is not None

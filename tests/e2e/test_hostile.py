@@ -253,22 +253,40 @@ def test_watch_stops_on_the_first_signal_between_deploys(tmp_path: Path, env, fa
 
 
 def _wait_line(proc: subprocess.Popen[str], text: str, timeout: float = 20.0) -> str:
-    """Read the merged output until a line containing `text` (the process keeps running)."""
-    import selectors
+    """Read the merged output until a line containing `text` (the process keeps running).
+
+    A reader thread feeds a queue: select() on the pipe plus readline() missed lines that
+    readline had already buffered (the watch test then waited 20 s for a "Watching" line
+    that had been printed, about one run in ten).
+    """
+    import queue
+    import threading
 
     assert proc.stdout is not None
+    lines: queue.Queue[str] | None = getattr(proc, "_cfw_lines", None)
+    if lines is None:
+        lines = queue.Queue()
+        stream = proc.stdout
+
+        def pump() -> None:
+            for line in iter(stream.readline, ""):
+                lines.put(line)
+            lines.put("")  # end of output
+
+        threading.Thread(target=pump, daemon=True).start()
+        proc._cfw_lines = lines  # type: ignore[attr-defined]
     end = time.monotonic() + timeout
     seen = ""
-    with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        while time.monotonic() < end:
-            if sel.select(timeout=0.1):
-                line = proc.stdout.readline()
-                seen += line
-                if text in line:
-                    return seen
-                if not line and proc.poll() is not None:
-                    break
+    while (left := end - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        seen += line
+        if text in line:
+            return seen
+        if not line:
+            break
     pytest.fail(f"no line with {text!r}; output so far:\n{seen}")
 
 

@@ -28,7 +28,11 @@ from cfworker.bundle.esbuild import (
     esbuild_argv,
     node_imports,
     parse_metafile,
+    provided_node_modules,
     query_rewrites,
+    require_prelude,
+    required_builtins,
+    shift_sourcemap,
 )
 from cfworker.bundle.model import Bundle, Module
 from cfworker.bundle.rules import match_rule
@@ -113,7 +117,9 @@ def build_project(
         entry = meta.entry()
     except (OSError, ValueError) as exc:
         raise BundleError(f"esbuild did not write a usable metafile in {outdir}: {exc}") from exc
-    if not project.nodejs_compat and (found := node_imports(meta)):
+    provided = provided_node_modules(project)
+    if provided is not None and (found := [(f, spec) for f, spec in node_imports(meta)
+                                           if spec[5:].split("/")[0] not in provided]):
         raise _node_compat_error(found, root)
 
     # Every output sits directly in outdir (no [dir] in the name templates), so names are
@@ -122,11 +128,16 @@ def build_project(
     main_file = outdir / main_name
     code = main_file.read_bytes()
     rewritten = apply_rewrites(code, query_rewrites(entry, outdir_key))
+    map_file = main_file.with_name(main_file.name + ".map")
+    if required := required_builtins(entry):  # CommonJS deps that require("events") and the like
+        rewritten = require_prelude(required) + rewritten
+        if map_file.exists():
+            map_file.write_bytes(shift_sourcemap(map_file.read_bytes()))
     if rewritten != code:
         main_file.write_bytes(rewritten)
     modules = [Module(main_name, rewritten, "esm"), *_rule_modules(project, meta, outdir)]
     sourcemap = None
-    if project.build.sourcemap and (map_file := main_file.with_name(main_file.name + ".map")).exists():
+    if project.build.sourcemap and map_file.exists():
         sourcemap = Module(main_name + ".map", map_file.read_bytes(), "sourcemap")
 
     _remove_stale(previous, meta, outdir)

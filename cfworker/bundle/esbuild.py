@@ -46,8 +46,52 @@ def entry_path(project: Project) -> str:
 
 
 def wants_node_aliases(project: Project) -> bool:
-    """True when bare Node built-in imports should resolve to the runtime's `node:` modules."""
-    return any(f in ("nodejs_compat", "nodejs_compat_v2") for f in project.compatibility_flags)
+    """True when bare Node built-in imports should resolve to the runtime's `node:` modules
+    (nodejs_compat from a flag, or by default from its compatibility date on)."""
+    return project.nodejs_compat
+
+
+def provided_node_modules(project: Project) -> frozenset[str] | None:
+    """The `node:` modules the runtime provides: None for all (nodejs_compat), else the few
+    a narrower flag turns on (`nodejs_als`: node:async_hooks only, as in workerd)."""
+    if project.nodejs_compat:
+        return None
+    return frozenset({"async_hooks"}) if "nodejs_als" in project.compatibility_flags else frozenset()
+
+
+REQUIRE_PRELUDE_MARK = "/* cfworker: require() of Node built-ins, resolved to imports */"
+
+
+def required_builtins(entry: MetaOutput) -> list[str]:
+    """`node:` modules the bundle loads with require() (CommonJS dependencies), in first-seen order."""
+    return list(dict.fromkeys(imp.path for imp in entry.imports
+                              if imp.external and imp.kind == "require-call" and imp.path.startswith("node:")))
+
+
+def require_prelude(specifiers: list[str]) -> bytes:
+    """One line that makes esbuild's `__require("node:x")` return the runtime's module.
+
+    esbuild leaves a require() of an external module as `__require(...)`, which throws
+    "Dynamic require of ... is not supported" in a Worker unless a `require` is in scope.
+    wrangler turns such calls into imports with a plugin (hybrid-nodejs-compat.ts: `import
+    libDefault from 'node:x'; module.exports = libDefault`); esbuild's binary has no plugins,
+    so the bundle gets the same default imports and a module-scoped `require` that returns
+    them (its helper checks `typeof require` first, minified or not). One line, so the
+    source map only needs one more empty line at the top (`shift_sourcemap`).
+    """
+    imports = "".join(f'import __cfw_node_{i} from {json.dumps(s)};' for i, s in enumerate(specifiers))
+    table = ",".join(f'{json.dumps(s)}:__cfw_node_{i},{json.dumps(s[5:])}:__cfw_node_{i}'
+                     for i, s in enumerate(specifiers))
+    body = (f"var require={REQUIRE_PRELUDE_MARK}((m)=>(n)=>{{if(Object.prototype.hasOwnProperty.call(m,n))"
+            f"return m[n];throw Error('Dynamic require of \"'+n+'\" is not supported')}})({{{table}}});")
+    return (imports + body + "\n").encode()
+
+
+def shift_sourcemap(text: bytes, lines: int = 1) -> bytes:
+    """The source map of a bundle that got `lines` new lines at the top (each is an empty group)."""
+    data = json.loads(text)
+    data["mappings"] = ";" * lines + str(data.get("mappings", ""))
+    return json.dumps(data, separators=(",", ":")).encode()
 
 
 def default_defines(project: Project) -> list[tuple[str, str]]:

@@ -1,0 +1,150 @@
+"""Node.js-compat bundling on real esbuild and workerd (issue 15), with local fixture packages only.
+
+A CommonJS dependency that calls `require("events")` / `require("node:buffer")` (as pg and
+mysql2 do) must start in workerd: esbuild leaves those calls as `__require(...)`, which
+throws "Dynamic require of ... is not supported" unless the bundle resolves them to imports.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.cli import run_cli
+from tests.e2e.devserver import DevServer, dev_env
+
+pytestmark = pytest.mark.needs_esbuild
+
+LEGACY = '''const EventEmitter = require("events");
+const { Buffer } = require("node:buffer");
+const util = require("util");
+class Thing extends EventEmitter {}
+module.exports = {
+  make: () => new Thing(),
+  b64: (s) => Buffer.from(s).toString("base64"),
+  fmt: (x) => util.format("%s!", x),
+};
+'''
+WORKER = '''import legacy from "legacy";
+export default {
+  fetch() {
+    const t = legacy.make();
+    let heard = "";
+    t.on("ping", (v) => { heard = v; });
+    t.emit("ping", "pong");
+    return new Response([legacy.b64("hi"), heard, legacy.fmt("ok")].join(" "));
+  },
+};
+'''
+
+
+def cjs_project(root: Path, *, flags: str = '["nodejs_compat"]', minify: bool = False, date: str = "2025-06-01") -> Path:
+    pkg = root / "node_modules" / "legacy"
+    pkg.mkdir(parents=True)
+    (pkg / "package.json").write_text('{"name": "legacy", "version": "1.0.0", "main": "index.js"}')
+    (pkg / "index.js").write_text(LEGACY)
+    (root / "src").mkdir()
+    (root / "src" / "index.js").write_text(WORKER)
+    build = "\n[build]\nminify = true\n" if minify else ""
+    (root / "worker.toml").write_text(f'name = "cjs"\nmain = "src/index.js"\ncompatibility_date = "{date}"\n'
+                                      f"compatibility_flags = {flags}\n{build}")
+    return root
+
+
+@pytest.mark.parametrize("minify", [False, True], ids=["plain", "minified"])
+def test_cjs_require_of_node_builtins_starts_in_workerd(tmp_path: Path, dev_cache: Path, minify: bool) -> None:
+    """require("events"), require("node:buffer") and require("util") of a CommonJS package work in workerd."""
+    project = cjs_project(tmp_path, minify=minify)
+    r = run_cli(["build"], cwd=project)
+    assert r.code == 0, r
+    code = (project / "dist" / "index.js").read_text()
+    assert code.startswith('import __cfw_node_0 from "node:events";')
+    with DevServer(project, dev_env(dev_cache)) as server:
+        server.ready()
+        assert server.request("/") == (200, "aGk= pong ok!")
+        assert server.stop() == 0
+
+
+def _vlq(segment: str) -> list[int]:
+    """Decode one source-map segment (base64 VLQ) into its numbers."""
+    digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    out, value, shift = [], 0, 0
+    for ch in segment:
+        d = digits.index(ch)
+        value += (d & 31) << shift
+        shift += 5
+        if not d & 32:
+            out.append(-(value >> 1) if value & 1 else value >> 1)
+            value, shift = 0, 0
+    return out
+
+
+def _original_lines(mappings: str) -> list[set[tuple[int, int]]]:
+    """For each generated line: the (source index, original line) pairs its segments map to."""
+    src = line = 0
+    out: list[set[tuple[int, int]]] = []
+    for group in mappings.split(";"):
+        here = set()
+        for seg in filter(None, group.split(",")):
+            nums = _vlq(seg)
+            if len(nums) >= 4:
+                src, line = src + nums[1], line + nums[2]
+                here.add((src, line))
+        out.append(here)
+    return out
+
+
+def test_source_map_stays_aligned_after_the_require_prelude(tmp_path: Path) -> None:
+    """The prelude is one line; the map gets one empty line first, so `new Thing()` in the bundle still
+    maps to its line in node_modules/legacy/index.js."""
+    project = cjs_project(tmp_path)
+    assert run_cli(["build"], cwd=project).code == 0
+    smap = json.loads((project / "dist" / "index.js.map").read_text())
+    lines = (project / "dist" / "index.js").read_text().splitlines()
+    at = next(i for i, text in enumerate(lines) if "new Thing()" in text)
+    legacy = next(i for i, name in enumerate(smap["sources"]) if name.endswith("legacy/index.js"))
+    want = next(i for i, text in enumerate(LEGACY.splitlines()) if "new Thing()" in text)
+    mapped = _original_lines(smap["mappings"])
+    assert (legacy, want) in mapped[at]
+    assert (legacy, want) not in mapped[at - 1]  # without the shift, the line above holds it
+
+
+def test_no_prelude_without_require_of_builtins(tmp_path: Path) -> None:
+    """An ES-module-only Worker gets no prelude (its bundle is exactly esbuild's)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text('import { Buffer } from "node:buffer";\n'
+                                               'export default { fetch() { return new Response(Buffer.from("x")) } }\n')
+    (tmp_path / "worker.toml").write_text('name = "esm"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\n'
+                                          'compatibility_flags = ["nodejs_compat"]\n')
+    assert run_cli(["build"], cwd=tmp_path).code == 0
+    assert "__cfw_node_" not in (tmp_path / "dist" / "index.js").read_text()
+
+
+def test_nodejs_als_allows_async_hooks_only(tmp_path: Path, dev_cache: Path) -> None:
+    """nodejs_als turns on node:async_hooks (AsyncLocalStorage) and nothing else, as in workerd."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text(
+        'import { AsyncLocalStorage } from "node:async_hooks";\n'
+        "const als = new AsyncLocalStorage();\n"
+        'export default { fetch() { return als.run("inside", () => new Response(als.getStore())) } }\n')
+    (tmp_path / "worker.toml").write_text('name = "als"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\n'
+                                          'compatibility_flags = ["nodejs_als"]\n')
+    assert run_cli(["build"], cwd=tmp_path).code == 0
+    with DevServer(tmp_path, dev_env(dev_cache)) as server:
+        server.ready()
+        assert server.request("/") == (200, "inside")
+        assert server.stop() == 0
+    (tmp_path / "src" / "index.js").write_text('import os from "node:os";\nexport default { fetch() { '
+                                               "return new Response(os.platform()) } }\n")
+    r = run_cli(["build"], cwd=tmp_path)
+    assert r.code != 0 and "node:os" in r.err and "nodejs_compat" in r.err, r
+
+
+def test_nodejs_compat_by_date_aliases_bare_builtins(tmp_path: Path) -> None:
+    """From 2026-08-04 nodejs_compat is the default: bare `require("events")` is aliased without a flag."""
+    project = cjs_project(tmp_path, flags="[]", date="2026-09-01")
+    r = run_cli(["build"], cwd=project)
+    assert r.code == 0, r
+    assert '"events":__cfw_node_0' in (project / "dist" / "index.js").read_text()

@@ -1,0 +1,65 @@
+"""Which node: modules a project may import, and the require() prelude (pure; issue 15)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cfworker.bundle.esbuild import (
+    MetaImport,
+    MetaOutput,
+    esbuild_argv,
+    provided_node_modules,
+    require_prelude,
+    required_builtins,
+    shift_sourcemap,
+)
+from tests.unit.bundle.helpers import make_project
+
+ROOT = Path("/p")
+
+
+@pytest.mark.parametrize(("date", "flags", "expected"), [
+    ("2025-06-01", ("nodejs_compat",), None),
+    ("2025-06-01", ("nodejs_compat_v2",), None),
+    ("2025-06-01", (), frozenset()),
+    ("2025-06-01", ("nodejs_als",), frozenset({"async_hooks"})),
+    ("2026-09-01", (), None),  # the default from 2026-08-04 (api-notes 7.1)
+    ("2026-09-01", ("no_nodejs_compat",), frozenset()),
+    ("2026-09-01", ("no_nodejs_compat_v2", "nodejs_als"), frozenset({"async_hooks"})),
+])
+def test_provided_node_modules_follow_flags_and_date(date: str, flags: tuple[str, ...],
+                                                     expected: frozenset[str] | None) -> None:
+    """nodejs_compat (flag or date default) provides every node: module; nodejs_als only async_hooks."""
+    assert provided_node_modules(make_project(ROOT, compatibility_date=date, compatibility_flags=flags)) == expected
+
+
+def test_bare_builtins_are_aliased_from_the_default_date_without_a_flag() -> None:
+    """The alias of `events` to `node:events` follows nodejs_compat as the date turns it on."""
+    on = esbuild_argv(make_project(ROOT, compatibility_date="2026-09-01"), outdir=ROOT / "dist")
+    off = esbuild_argv(make_project(ROOT, compatibility_date="2025-06-01"), outdir=ROOT / "dist")
+    assert "--alias:events=node:events" in on and "--alias:events=node:events" not in off
+
+
+def test_required_builtins_are_the_external_require_calls_of_node_modules() -> None:
+    entry = MetaOutput("dist/index.js", 1, (
+        MetaImport("node:events", "require-call", True), MetaImport("node:buffer", "import-statement", True),
+        MetaImport("node:events", "require-call", True), MetaImport("cloudflare:sockets", "require-call", True),
+        MetaImport("node:util", "require-call", True)), (), ())
+    assert required_builtins(entry) == ["node:events", "node:util"]
+
+
+def test_require_prelude_is_one_line_of_imports_and_a_lookup() -> None:
+    """The prelude imports each module's default and maps both spellings; others still throw."""
+    line = require_prelude(["node:events", "node:util"]).decode()
+    assert line.count("\n") == 1 and line.endswith("\n")
+    assert line.startswith('import __cfw_node_0 from "node:events";import __cfw_node_1 from "node:util";var require=')
+    assert '"events":__cfw_node_0' in line and '"node:util":__cfw_node_1' in line
+    assert "Dynamic require of" in line
+
+
+def test_shift_sourcemap_adds_one_empty_line_group() -> None:
+    smap = json.dumps({"version": 3, "sources": ["a.js"], "mappings": "AAAA;AACA"}).encode()
+    assert json.loads(shift_sourcemap(smap))["mappings"] == ";AAAA;AACA"

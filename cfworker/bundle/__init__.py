@@ -57,6 +57,33 @@ def _text(data: bytes) -> str:
     return data.decode(errors="replace")
 
 
+def command_environ(project: Project, environ: Mapping[str, str]) -> dict[str, str]:
+    """The build command's environment: the project's `node_modules/.bin` first on PATH (as
+    npm scripts and wrangler run it), so `vite build` or `tsc` work without npx."""
+    folders = dict.fromkeys(str(d / "node_modules" / ".bin") for d in (project.build.cwd or project.root,
+                                                                        project.root))
+    path = environ.get("PATH", os.defpath)
+    return {**environ, "PATH": os.pathsep.join([*folders, path])}
+
+
+def output_folder(project: Project, outdir: Path | None) -> tuple[Path, str | None]:
+    """Where the bundle goes, and a note when the default had to move.
+
+    `main` inside the default `dist/` (a prebuilt entry, e.g. a framework's output) would be
+    overwritten or removed by our build there; the bundle then goes to `.cfworker/dist`.
+    """
+    root = project.root
+    if outdir is not None:
+        return Path(os.path.normpath(root / outdir)), None
+    default = Path(os.path.normpath(root / "dist"))
+    main = Path(os.path.normpath(project.main))
+    if main == default or default in main.parents:
+        moved = Path(os.path.normpath(root / ".cfworker" / "dist"))
+        return moved, (f"main ({main.relative_to(root).as_posix()}) is inside dist/, where cfworker writes its "
+                       "bundle by default; the bundle goes to .cfworker/dist instead")
+    return default, None
+
+
 def run_build_command(
     project: Project, *, runner: Runner, log_output: Log | None, environ: Mapping[str, str] | None
 ) -> float:
@@ -66,7 +93,8 @@ def run_build_command(
     cwd = project.build.cwd or project.root
     log.debug("build command: running %r in %s", command, cwd)
     argv = shell_argv(command, comspec=(environ or {}).get("COMSPEC"))
-    result = runner.run(argv, cwd=cwd, env=environ, timeout=BUILD_COMMAND_TIMEOUT)
+    env = command_environ(project, os.environ if environ is None else environ)
+    result = runner.run(argv, cwd=cwd, env=env, timeout=BUILD_COMMAND_TIMEOUT)
     output = "\n".join(t.rstrip() for t in (_text(result.stdout), _text(result.stderr)) if t.strip())
     if result.returncode != 0:
         raise BundleError(
@@ -96,10 +124,13 @@ def build_project(
     """
     start = time.perf_counter()
     root = project.root
-    outdir = Path(os.path.normpath(root / (outdir or "dist")))  # an absolute outdir replaces root
+    outdir, moved = output_folder(project, outdir)  # an absolute outdir replaces root
     command_ms = None
     if project.build.command:
         command_ms = run_build_command(project, runner=runner, log_output=log, environ=environ)
+        if not project.main.is_file():
+            raise BundleError(f"main: the entry module {project.main} does not exist after the [build] command ran",
+                              hint=f"make `{project.build.command}` write it, or set main to the file it writes")
 
     prepare_outdir(outdir, root)
     previous = _previous_outputs(outdir)
@@ -141,7 +172,7 @@ def build_project(
         sourcemap = Module(main_name + ".map", map_file.read_bytes(), "sourcemap")
 
     _remove_stale(previous, meta, outdir)
-    warnings = []
+    warnings = [moved] if moved else []
     if "default" not in entry.exports:
         warnings.append(
             f"{entry_path(project)} has no default export: cfworker builds ES-module Workers only "

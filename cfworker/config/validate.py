@@ -99,7 +99,8 @@ def validate(raw: dict[str, Any], *, config_path: Path, source_text: str | None 
                     f"environments defined here: {defined}" if defined else
                     f"this file has no [env.*] tables; add [env.{env}] or deploy without --env", line=0)
     project = _compose(d, config_path, top, env_layer, env, today)
-    if project is not None and is_file is not None and not is_file(project.main):
+    # With a [build] command, main may be what the command makes: the build checks it after running it.
+    if project is not None and is_file is not None and not project.build.command and not is_file(project.main):
         where = env_layer.path("main") if env_layer is not None and "main" in env_layer.raw else "main"
         d.error(where, f"the entry module {project.main} does not exist",
                 f"create it, or set main to your entry module (relative to {root})")

@@ -201,11 +201,63 @@ def _raise_esbuild_failure(project: Project, stderr: str, code: int, log_tool: L
     text = stderr.rstrip("\n")
     if text and log_tool:
         log_tool(text)
+    missing = install_hint(project.root, unresolved_packages(stderr))
     raise BundleError(
         f"esbuild could not bundle {entry_path(project)} (exit {code})",
         notes=() if log_tool else tuple(text.splitlines()),
-        hint=NODEJS_COMPAT_HINT if "is built into node" in stderr else None,
+        hint=missing or (NODEJS_COMPAT_HINT if "is built into node" in stderr else None),
     )
+
+
+_UNRESOLVED = re.compile(r'Could not resolve "([^"]+)"')
+# Lockfile -> (install as locked, add a package), the package manager's own commands.
+_MANAGERS = (("pnpm-lock.yaml", "pnpm install --frozen-lockfile", "pnpm add"),
+             ("yarn.lock", "yarn install --frozen-lockfile", "yarn add"),
+             ("bun.lock", "bun install --frozen-lockfile", "bun add"),
+             ("bun.lockb", "bun install --frozen-lockfile", "bun add"),
+             ("package-lock.json", "npm ci", "npm install"))
+
+
+def unresolved_packages(stderr: str) -> list[str]:
+    """npm package names esbuild could not resolve (`hono`, `@scope/pkg` from `@scope/pkg/sub`)."""
+    names = []
+    for spec in _UNRESOLVED.findall(stderr):
+        if spec.startswith((".", "/")) or re.match(r"^[a-z][a-z0-9+.-]*:", spec):  # relative, absolute, virtual:
+            continue
+        parts = spec.split("/")
+        names.append("/".join(parts[:2]) if spec.startswith("@") and len(parts) > 1 else parts[0])
+    return list(dict.fromkeys(names))
+
+
+def install_hint(root: Path, packages: list[str]) -> str | None:
+    """What to run when packages esbuild could not resolve are missing from node_modules.
+
+    Listed in package.json but not installed: the project's install (by its lockfile), not
+    esbuild's "mark it as external" advice. Not listed at all: add it.
+    """
+    import json
+
+    if not packages:
+        return None
+    try:
+        manifest = json.loads((root / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    listed: set[str] = set()
+    if isinstance(manifest, dict):
+        for key in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+            if isinstance(manifest.get(key), dict):
+                listed |= set(manifest[key])
+    install, add = next(((i, a) for lock, i, a in _MANAGERS if (root / lock).is_file()), ("npm install", "npm install"))
+    absent = [p for p in packages if not (root / "node_modules" / p).is_dir()]
+    not_installed = [p for p in absent if p in listed]
+    unknown = [p for p in absent if p not in listed]
+    if not_installed:
+        return (f"{', '.join(not_installed)} {'is' if len(not_installed) == 1 else 'are'} in package.json but not "
+                f"installed: run `{install}` in {root}, then build again")
+    if unknown:
+        return f"add the package: `{add} {' '.join(unknown)}` in {root}, then build again"
+    return None
 
 
 def _node_compat_error(found: list[tuple[str, str]], root: Path) -> BundleError:

@@ -71,3 +71,31 @@ def test_prebuilt_main_inside_dist_is_kept_and_the_bundle_goes_elsewhere(tmp_pat
         assert "the bundle goes to .cfworker/dist instead" in r.err
     assert (tmp_path / "dist" / "index.js").read_text() == prebuilt
     assert (tmp_path / ".cfworker" / "dist" / "index.js").is_file()
+
+
+@pytest.mark.parametrize(("lockfile", "command"), [
+    ("package-lock.json", "npm ci"), ("pnpm-lock.yaml", "pnpm install --frozen-lockfile"),
+    ("yarn.lock", "yarn install --frozen-lockfile"), (None, "npm install")])
+def test_unresolved_dependency_listed_in_package_json_says_to_install(
+        tmp_path: Path, lockfile: str | None, command: str) -> None:
+    """A clone without node_modules: the hint is the project's install (by lockfile), not "mark it external"."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text('import { Hono } from "hono";\nimport x from "@acme/kit/sub";\n'
+                                               "export default { fetch: new Hono().fetch, x }\n")
+    (tmp_path / "package.json").write_text('{"dependencies": {"hono": "^4"}, "devDependencies": {"@acme/kit": "1"}}')
+    if lockfile:
+        (tmp_path / lockfile).write_text("")
+    (tmp_path / "worker.toml").write_text('name = "dep"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\n')
+    r = run_cli(["build"], cwd=tmp_path)
+    assert r.code == 1, r
+    assert f"hint: hono, @acme/kit are in package.json but not installed: run `{command}`" in r.err, r.err
+
+
+def test_unresolved_dependency_missing_from_package_json_says_to_add_it(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text('import { z } from "zod";\nexport default { fetch() { z } }\n')
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / "package-lock.json").write_text("{}")
+    (tmp_path / "worker.toml").write_text('name = "dep"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\n')
+    r = run_cli(["build"], cwd=tmp_path)
+    assert r.code == 1 and "hint: add the package: `npm install zod`" in r.err, r.err

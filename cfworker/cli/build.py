@@ -44,11 +44,14 @@ def _display(path: Path, cwd: Path) -> str:
               help="Where to write the bundle. [default: dist/ beside worker.toml]")
 @click.option("--minify/--no-minify", default=None,
               help="Minify the bundle. [default: [build] minify in worker.toml]")
+@click.option("--check", is_flag=True,
+              help="Then boot the bundle in the pinned workerd (installing it when needed) and fail if it throws "
+                   "at start-up.")
 @project_options
 @debug_option
 @json_option
 @pass_app
-def build(app: AppContext, outdir: Path | None, minify: bool | None) -> None:
+def build(app: AppContext, outdir: Path | None, minify: bool | None, check: bool = False) -> None:
     """Bundle the Worker with esbuild and print each module's size."""
     started = time.perf_counter()
     project = app.load_project()
@@ -56,12 +59,15 @@ def build(app: AppContext, outdir: Path | None, minify: bool | None) -> None:
         project = replace(project, build=replace(project.build, minify=minify))
     tool = app.find_esbuild(project)
     bundle = app.build_bundle(project, outdir=outdir, tool=tool, check_size=False)
+    checked = app.startup_check(project, bundle, "on") if check else None
     cli_ms = round((time.perf_counter() - started) * 1000, 1)
     gzip_total = bundle.gzip_size()
     if app.json_mode:
         app.ui.emit_json(_report(project, bundle, tool, gzip_total, cli_ms))
     else:
         _print_report(app, project, bundle, gzip_total)
+        if checked is not None:
+            app.ui.step(app.startup_line(checked))
     from cfworker.bundle.limits import check_size
 
     if (warning := check_size(gzip_total)) is not None:

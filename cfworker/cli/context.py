@@ -175,6 +175,41 @@ class AppContext:
             self.ui.warn(size_warning)
         return bundle
 
+    def startup_check(self, project: Project, bundle: Bundle, mode: str = "auto") -> float | None:
+        """Boot the bundle in workerd before it is uploaded (cfworker.dev.startcheck); the ms it took
+        (None when it did not run; the caller says so with `startup_line`).
+
+        mode "auto" runs it when the pinned workerd is already installed (by `cfworker dev` or
+        `cfworker workerd install`), "on" installs it first when needed, "off" skips. A bundle
+        that does not start raises BundleError; where workerd cannot run, the check is skipped
+        with a note (auto) or an error (on).
+        """
+        if mode == "off":
+            return None
+        from cfworker.dev.startcheck import check_startup
+        from cfworker.dev.workerd import check_host, find_workerd
+        from cfworker.errors import CfWorkerError
+
+        try:
+            check_host()
+            workerd = find_workerd(project_root=project.root, environ=self.environ, runner=self.make_runner(),
+                                   cwd=self.cwd, install=mode == "on", announce=self.ui.step)
+        except CfWorkerError as exc:
+            if mode == "on":
+                raise
+            self.ui.step("Start-up check skipped: workerd is not installed (`cfworker workerd install` turns it "
+                         "on; --no-check silences this)" if "not installed" in exc.message else
+                         f"Start-up check skipped: {exc.message}")
+            return None
+        result = check_startup(project, bundle, workerd, environ=self.environ)
+        if not result.ok:
+            raise result.error(project)
+        return result.ms
+
+    @staticmethod
+    def startup_line(ms: float) -> str:
+        return f"Start-up check: the bundle started in workerd in {ms:.0f} ms"
+
     def make_client(self, settings: Settings) -> CloudflareClient:
         """An API client for these settings (tests inject a transport and a sleep)."""
         from cfworker.api.client import CloudflareClient, RateBudget

@@ -21,6 +21,9 @@ from cfworker.cli.context import AppContext
 @click.option("--no-config-write", "no_config_write", is_flag=True,
               help="Do not write found or created KV namespace ids back into worker.toml.")
 @click.option("--outdir", type=click.Path(file_okay=False), metavar="DIR", help="Where to write the bundle. [default: dist/]")
+@click.option("--check/--no-check", "check", default=None,
+              help="Boot the bundle in workerd before anything is written and refuse one that throws at start-up. "
+                   "[default: on when the pinned workerd is installed; --check installs it]")
 @click.option("--watch", "-w", is_flag=True, help="Then redeploy on every save until Ctrl-C (as `cfworker watch`).")
 @account_option
 @project_options
@@ -28,7 +31,8 @@ from cfworker.cli.context import AppContext
 @json_option
 @pass_app
 def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, override_dns: bool, force_upload: bool,
-           no_hooks: bool, no_config_write: bool, outdir: str | None, watch: bool = False) -> int:
+           no_hooks: bool, no_config_write: bool, outdir: str | None, check: bool | None = None,
+           watch: bool = False) -> int:
     """Bundle the Worker, show the plan of changes, and apply it."""
     if watch:
         if dry_run:
@@ -55,8 +59,18 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
                             interactive=app.is_interactive, no_hooks=no_hooks)
     # esbuild runs while the API client is set up and Cloudflare is read: the build does not
     # depend on remote state, and against the real API the reads dominate.
+    mode = "auto" if check is None else ("on" if check else "off")
+    checked: dict[str, float] = {}
+
+    def build_and_check() -> Any:
+        bundle = app.build_bundle(project, outdir=outdir)
+        ms = app.startup_check(project, bundle, mode)
+        if ms is not None:
+            checked["startup_check"] = ms
+        return bundle
+
     with DaemonPool(max_workers=1, name="build") as pool:
-        future = pool.submit(app.build_bundle, project, outdir=outdir)
+        future = pool.submit(build_and_check)
         client: Any = None
         try:
             resolved_account = None
@@ -69,6 +83,8 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
             def built() -> Any:
                 bundle = future.result()
                 app.ui.step(_built_line(bundle))
+                if "startup_check" in checked:
+                    app.ui.step(app.startup_line(checked["startup_check"]))
                 return bundle
 
             outcome = run_deploy(project, built, client=client, account_id=resolved_account, ui=app.ui,
@@ -78,6 +94,7 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
                 client.close()
     bundle = future.result()
     outcome.timings["build"] = bundle.total_ms
+    outcome.timings.update(checked)
     outcome.timings["total"] = (time.perf_counter() - started) * 1000
     app.ui.lines(render_summary(outcome))
     if outcome.exit_code != 0:

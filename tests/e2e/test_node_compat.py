@@ -49,7 +49,7 @@ def cjs_project(root: Path, *, flags: str = '["nodejs_compat"]', minify: bool = 
     (root / "src" / "index.js").write_text(WORKER)
     build = "\n[build]\nminify = true\n" if minify else ""
     (root / "worker.toml").write_text(f'name = "cjs"\nmain = "src/index.js"\ncompatibility_date = "{date}"\n'
-                                      f"compatibility_flags = {flags}\n{build}")
+                                      f"compatibility_flags = {flags}\nworkers_dev = false\n{build}")
     return root
 
 
@@ -148,3 +148,59 @@ def test_nodejs_compat_by_date_aliases_bare_builtins(tmp_path: Path) -> None:
     r = run_cli(["build"], cwd=project)
     assert r.code == 0, r
     assert '"events":__cfw_node_0' in (project / "dist" / "index.js").read_text()
+
+
+# -- the start-up check before upload ----------------------------------------------------------
+
+THROWS = 'throw new Error("boom at load");\nexport default { fetch() { return new Response("x") } }\n'
+
+
+def _throwing(root: Path) -> Path:
+    (root / "src").mkdir()
+    (root / "src" / "index.js").write_text(THROWS)
+    (root / "worker.toml").write_text('name = "throws"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\n'
+                                      "workers_dev = false\n")
+    return root
+
+
+def test_startup_check_refuses_a_bundle_that_throws_with_zero_writes(tmp_path: Path, fake_cf, dev_cache: Path) -> None:
+    """With workerd installed the check is on by default: exit 1, workerd's error shown, nothing written."""
+    project = _throwing(tmp_path)
+    env = {**fake_cf.env, "CFWORKER_CACHE_DIR": str(dev_cache)}
+    r = run_cli(["deploy", "--yes"], cwd=project, env=env)
+    assert r.code == 1, r
+    assert "error: the bundle does not start in workerd" in r.err and "boom at load" in r.err
+    assert "--no-check" in r.err
+    assert fake_cf.writes() == []
+    skipped = run_cli(["deploy", "--yes", "--no-check"], cwd=project, env=env)
+    assert skipped.code == 0, skipped  # the user's call: uploaded as it is
+    assert fake_cf.writes()
+
+
+def test_startup_check_passes_and_is_timed_in_json(tmp_path: Path, fake_cf, dev_cache: Path) -> None:
+    """A healthy bundle: the deploy goes on, and --json carries the check's time."""
+    project = cjs_project(tmp_path)
+    env = {**fake_cf.env, "CFWORKER_CACHE_DIR": str(dev_cache)}
+    r = run_cli(["deploy", "--yes", "--json"], cwd=project, env=env)
+    assert r.code == 0, r.out[-3000:]
+    doc = json.loads(r.out)
+    assert doc["timings_ms"]["startup_check"] > 0
+    assert "Start-up check: the bundle started in workerd in" in r.err
+
+
+def test_startup_check_without_workerd_is_skipped_with_a_note(tmp_path: Path, fake_cf, esbuild_cache: Path) -> None:
+    """auto mode never downloads workerd: a cache without it means a note and a normal deploy."""
+    from cfworker.bundle.tool import current_platform, managed_path
+
+    project = _throwing(tmp_path)
+    env = {**fake_cf.env, "CFWORKER_CACHE_DIR": str(tmp_path / "empty-cache"),
+           "CFWORKER_ESBUILD": str(managed_path(esbuild_cache, current_platform()))}
+    r = run_cli(["deploy", "--yes", "--dry-run"], cwd=project, env=env)
+    assert r.code == 0, r
+    assert "Start-up check skipped: workerd is not installed" in r.out
+
+
+def test_build_check_reports_the_error(tmp_path: Path, dev_cache: Path) -> None:
+    project = _throwing(tmp_path)
+    r = run_cli(["build", "--check"], cwd=project, env={"CFWORKER_CACHE_DIR": str(dev_cache)})
+    assert r.code == 1 and "boom at load" in r.err, r

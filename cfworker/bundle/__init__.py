@@ -18,7 +18,7 @@ import posixpath
 import re
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from cfworker.bundle.esbuild import (
     METAFILE_NAME,
@@ -33,6 +33,7 @@ from cfworker.bundle.esbuild import (
     require_prelude,
     required_builtins,
     shift_sourcemap,
+    upload_sourcemap,
 )
 from cfworker.bundle.model import Bundle, Module
 from cfworker.bundle.rules import match_rule
@@ -169,7 +170,10 @@ def build_project(
     modules = [Module(main_name, rewritten, "esm"), *_rule_modules(project, meta, outdir)]
     sourcemap = None
     if project.build.sourcemap and map_file.exists():
-        sourcemap = Module(main_name + ".map", map_file.read_bytes(), "sourcemap")
+        entry_dir = posixpath.dirname(PurePath(os.path.relpath(project.main, root)).as_posix())
+        uploaded = upload_sourcemap(map_file.read_bytes(), main_name,
+                                    PurePath(os.path.relpath(outdir, root)).as_posix(), entry_dir or ".")
+        sourcemap = Module(main_name + ".map", uploaded, "sourcemap")
 
     _remove_stale(previous, meta, outdir)
     warnings = [moved] if moved else []

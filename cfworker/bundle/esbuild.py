@@ -87,6 +87,20 @@ def require_prelude(specifiers: list[str]) -> bytes:
     return (imports + body + "\n").encode()
 
 
+def upload_sourcemap(text: bytes, main_module: str, map_dir: str, entry_dir: str) -> bytes:
+    """The source map as uploaded, normalised as wrangler does (deployment-bundle/source-maps.ts):
+    `file` is the main module's name in the upload, and each source is relative to the entry
+    module's folder rather than to the output folder, so stack traces in the dashboard and
+    `wrangler tail` read `index.ts` and `../node_modules/pkg/x.js`."""
+    data = json.loads(text)
+    data["file"] = main_module
+    sources = data.get("sources")
+    if isinstance(sources, list):
+        data["sources"] = [posixpath.relpath(posixpath.normpath(posixpath.join(map_dir, s)), entry_dir)
+                           if isinstance(s, str) and not re.match(r"^[a-z][a-z0-9+.-]*:", s) else s for s in sources]
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
 def shift_sourcemap(text: bytes, lines: int = 1) -> bytes:
     """The source map of a bundle that got `lines` new lines at the top (each is an empty group)."""
     data = json.loads(text)

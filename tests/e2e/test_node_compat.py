@@ -204,3 +204,23 @@ def test_build_check_reports_the_error(tmp_path: Path, dev_cache: Path) -> None:
     project = _throwing(tmp_path)
     r = run_cli(["build", "--check"], cwd=project, env={"CFWORKER_CACHE_DIR": str(dev_cache)})
     assert r.code == 1 and "boom at load" in r.err, r
+
+
+def test_uploaded_source_map_names_the_module_and_sources_from_the_entry_folder(tmp_path: Path, fake_cf,
+                                                                                esbuild_cache: Path) -> None:
+    """As wrangler uploads it: `file` is the main module, sources are relative to src/ (not dist/);
+    the map on disk stays as esbuild wrote it, for local tools."""
+    from tests.fakes import multipart
+
+    project = cjs_project(tmp_path)
+    env = {**fake_cf.env, "CFWORKER_CACHE_DIR": str(esbuild_cache)}
+    r = run_cli(["deploy", "--yes", "--no-check"], cwd=project, env=env)
+    assert r.code == 0, r
+    upload = next(q for q in fake_cf.requests if q.method == "PUT" and q.path.endswith("/workers/scripts/cjs"))
+    parts = {p.name: p for p in multipart.parse(upload.headers["content-type"], upload.body)}
+    uploaded = json.loads(parts["index.js.map"].data)
+    assert uploaded["file"] == "index.js"
+    assert sorted(uploaded["sources"]) == ["../node_modules/legacy/index.js", "index.js"]
+    on_disk = json.loads((project / "dist" / "index.js.map").read_text())
+    assert sorted(on_disk["sources"]) == ["../node_modules/legacy/index.js", "../src/index.js"]
+    assert uploaded["mappings"] == on_disk["mappings"]

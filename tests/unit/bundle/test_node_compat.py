@@ -63,3 +63,18 @@ def test_require_prelude_is_one_line_of_imports_and_a_lookup() -> None:
 def test_shift_sourcemap_adds_one_empty_line_group() -> None:
     smap = json.dumps({"version": 3, "sources": ["a.js"], "mappings": "AAAA;AACA"}).encode()
     assert json.loads(shift_sourcemap(smap))["mappings"] == ";AAAA;AACA"
+
+
+def test_upload_sourcemap_rebases_sources_on_the_entry_folder() -> None:
+    """esbuild's sources are relative to dist/; the uploaded map's are relative to the entry's folder
+    (wrangler's loadSourceMap), URLs are kept, and `file` names the main module."""
+    from cfworker.bundle.esbuild import upload_sourcemap
+
+    raw = json.dumps({"version": 3, "file": "index.js", "mappings": "AAAA",
+                      "sources": ["../src/index.ts", "../src/lib/a.ts", "../node_modules/p/x.js",
+                                  "webpack://pkg/y.js"]}).encode()
+    out = json.loads(upload_sourcemap(raw, "worker.js", "dist", "src"))
+    assert out["file"] == "worker.js" and out["mappings"] == "AAAA"
+    assert out["sources"] == ["index.ts", "lib/a.ts", "../node_modules/p/x.js", "webpack://pkg/y.js"]
+    moved = json.dumps({"version": 3, "mappings": "", "sources": ["../../dist/index.js"]}).encode()
+    assert json.loads(upload_sourcemap(moved, "index.js", ".cfworker/dist", "dist"))["sources"] == ["index.js"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from cfworker.config.checks import (
     describe,
+    expect_binding_name,
     expect_bool,
     expect_hex32,
     expect_identifier,
@@ -56,6 +57,11 @@ def text(hint: str | None = None) -> Check:
 def identifier(what: str) -> Check:
     """Letters, digits and `_`, not starting with a digit (class names, entrypoints)."""
     return lambda d, path, value: expect_identifier(d, path, value, what=what)
+
+
+def binding_name(what: str = "binding name") -> Check:
+    """The name code reads a binding by (any string wrangler accepts; see expect_binding_name)."""
+    return lambda d, path, value: expect_binding_name(d, path, value, what=what)
 
 
 def hex32(what: str, where: str) -> Check:

@@ -23,12 +23,12 @@ _D1_TOOLING = "is read by `wrangler d1 migrations`, not by deploys; ignored"
 
 
 def _binding(example: str, what: str = "the name your code reads it by") -> Field:
-    return Field("binding", f.identifier("binding name"), required=True, example=f'"{example}"',
+    return Field("binding", f.binding_name(), required=True, example=f'"{example}"',
                  doc=f"{what}: env.{example}")
 
 
 def _name(example: str) -> Field:
-    return Field("name", f.identifier("binding name"), required=True, example=f'"{example}"',
+    return Field("name", f.binding_name(), required=True, example=f'"{example}"',
                  doc=f"the name your code reads it by: env.{example}")
 
 

@@ -202,6 +202,10 @@ class AppContext:
                          f"Start-up check skipped: {exc.message}")
             return None
         result = check_startup(project, bundle, workerd, environ=self.environ)
+        if not result.ok and (module := result.inconclusive):
+            self.ui.warn(f"start-up check inconclusive: the local workerd has no module {module!r}, which only "
+                         "Cloudflare's runtime provides; deploying without the check")
+            return None
         if not result.ok:
             raise result.error(project)
         return result.ms

@@ -12,7 +12,7 @@ import datetime
 import math
 from typing import Any
 
-from cfworker.config.checks import describe, expect_identifier, expect_list, expect_table
+from cfworker.config.checks import describe, expect_binding_name, expect_list, expect_table
 from cfworker.config.diagnostics import Diagnostics, index_path, key_path
 from cfworker.config.model import VarSpec
 
@@ -27,7 +27,7 @@ def check_vars(d: Diagnostics, path: str, value: Any, names: Names) -> tuple[Var
     out = []
     for name, item in table.items():
         child = key_path(path, name)
-        if expect_identifier(d, child, name, what="variable name") is None:
+        if expect_binding_name(d, child, name, what="variable name") is None:
             continue
         problem = _not_json(item)
         if problem:
@@ -64,7 +64,7 @@ def check_secrets(d: Diagnostics, path: str, value: Any, names: Names) -> tuple[
         return None
     out: list[str] = []
     for i, item in enumerate(items):
-        name = expect_identifier(d, index_path(path, i), item, what="secret name")
+        name = expect_binding_name(d, index_path(path, i), item, what="secret name")
         if name is not None and name in out:
             d.warn(index_path(path, i), f'"{name}" is listed twice', "remove the duplicate")
         elif name is not None:

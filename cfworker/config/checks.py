@@ -175,6 +175,23 @@ def expect_identifier(d: Diagnostics, path: str, value: Any, *, what: str = "bin
                         hint=f"rename it, e.g. {_identifier_like(value)}")
 
 
+def expect_binding_name(d: Diagnostics, path: str, value: Any, *, what: str = "binding name") -> str | None:
+    """The name code reads a binding by. wrangler takes any string (workers-utils validation.ts
+    only checks the type) and the API schema no pattern, so `MY-KV` is accepted, with a warning
+    that code reads it as env["MY-KV"]; whitespace or control characters are refused."""
+    text = expect_str(d, path, value)
+    if text is None:
+        return None
+    if text != text.strip() or any(ord(c) < 0x20 or c.isspace() for c in text):
+        d.error(path, f"{describe(text)} has spaces or control characters, which no {what} may have",
+                f"rename it, e.g. {_identifier_like(text)}")
+        return None
+    if not IDENTIFIER.fullmatch(text):
+        d.warn(path, f"{describe(text)} is not a JavaScript identifier: your code reads it as env[{json.dumps(text)}]",
+               f"rename it to letters, digits and _ (e.g. {_identifier_like(text)}) to write env.NAME")
+    return text
+
+
 def expect_hex32(d: Diagnostics, path: str, value: Any, *, what: str, where: str) -> str | None:
     """A Cloudflare id: 32 lowercase hex characters (`where` says where to find the real one)."""
     text = expect_str(d, path, value)

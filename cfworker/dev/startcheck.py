@@ -12,6 +12,7 @@ cannot start is refused with 0 API writes.
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from collections.abc import Mapping
@@ -38,6 +39,20 @@ class StartupResult:
     ok: bool
     ms: float
     output: tuple[str, ...] = ()
+
+    @property
+    def inconclusive(self) -> str | None:
+        """Why a failed start says nothing about Cloudflare: a module only the production runtime has.
+
+        Open-source workerd lacks some of Cloudflare's own modules (`cloudflare:email` imports
+        `cloudflare-internal:email`, seen in cloudflare/templates nlweb-template); a bundle that
+        fails only on one of those may well start on Cloudflare.
+        """
+        for line in self.output:
+            found = re.search(r'No such module "(cloudflare(?:-internal)?:[^"]+)"', line)
+            if found:
+                return found.group(1)
+        return None
 
     def error(self, project: Project) -> BundleError:
         """The BundleError a deploy raises for a bundle that did not start."""

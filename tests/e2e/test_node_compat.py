@@ -224,3 +224,19 @@ def test_uploaded_source_map_names_the_module_and_sources_from_the_entry_folder(
     on_disk = json.loads((project / "dist" / "index.js.map").read_text())
     assert sorted(on_disk["sources"]) == ["../node_modules/legacy/index.js", "../src/index.js"]
     assert uploaded["mappings"] == on_disk["mappings"]
+
+
+def test_startup_check_is_inconclusive_for_modules_only_cloudflare_has(tmp_path: Path, fake_cf,
+                                                                     dev_cache: Path) -> None:
+    """`cloudflare:email` needs `cloudflare-internal:email`, which open-source workerd lacks (nlweb-template):
+    the check must not refuse a Worker that starts on Cloudflare; it warns and the deploy goes on."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text('import { EmailMessage } from "cloudflare:email";\n'
+                                               "export default { fetch() { return new Response(typeof EmailMessage) } }\n")
+    (tmp_path / "worker.toml").write_text('name = "mail"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\n'
+                                          "workers_dev = false\n")
+    env = {**fake_cf.env, "CFWORKER_CACHE_DIR": str(dev_cache)}
+    r = run_cli(["deploy", "--yes"], cwd=tmp_path, env=env)
+    assert r.code == 0, r
+    assert "start-up check inconclusive" in r.err and "cloudflare-internal:email" in r.err
+    assert fake_cf.writes()

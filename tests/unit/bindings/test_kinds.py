@@ -100,8 +100,8 @@ EXPECTED: dict[str, Case] = {
     "browser": Case(
         'browser = { binding = "BROWSER" }\n',
         {"type": "browser", "name": "BROWSER"},
-        '[browser]\nbinding = "MY-BROWSER"\n',
-        "browser.binding", 2, '"MY-BROWSER" is not valid', 'e.g. "MY_BROWSER"'),
+        '[browser]\nbinding = "MY BROWSER"\n',
+        "browser.binding", 2, '"MY BROWSER" has spaces or control characters', 'e.g. "MY_BROWSER"'),
     "images": Case(
         '[images]\nbinding = "IMAGES"\n',
         {"type": "images", "name": "IMAGES"},
@@ -121,7 +121,7 @@ EXPECTED: dict[str, Case] = {
         '[websearch]\nbinding = "WEBSEARCH"\n',
         {"type": "websearch", "name": "WEBSEARCH"},
         '[websearch]\nbinding = "web search"\n',
-        "websearch.binding", 2, '"web search" is not valid', 'e.g. "web_search"'),
+        "websearch.binding", 2, '"web search" has spaces or control characters', 'e.g. "web_search"'),
     "version_metadata": Case(
         '[version_metadata]\nbinding = "CF_VERSION_METADATA"\n',
         # §2.3 / A5: a single table with only `binding`; uploads {type, name} and nothing else
@@ -199,8 +199,8 @@ EXPECTED: dict[str, Case] = {
     "worker_loaders": Case(
         '[[worker_loaders]]\nbinding = "LOADER"\n',
         {"type": "worker_loader", "name": "LOADER"},
-        '[[worker_loaders]]\nbinding = "1LOADER"\n',
-        "worker_loaders[0].binding", 2, '"1LOADER" is not valid', 'e.g. "_1LOADER"'),
+        '[[worker_loaders]]\nbinding = "1 LOADER"\n',
+        "worker_loaders[0].binding", 2, '"1 LOADER" has spaces or control characters', 'e.g. "_1_LOADER"'),
     "logfwdr.bindings": Case(
         '[[logfwdr.bindings]]\nname = "LOGS"\ndestination = "dest-1"\n',
         # A5: the name key is `name`

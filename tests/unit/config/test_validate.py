@@ -332,3 +332,14 @@ def test_env_does_not_inherit_tail_consumers(check: Check) -> None:
     assert any("`tail_consumers` is set at the top level but not in [env.staging]" in w for w in warnings)
     top, _ = ok(check, text)
     assert top.tail_consumers == ({"service": "prod-tail"},)
+
+
+def test_binding_and_var_names_wrangler_accepts_load_with_a_note(check: Check) -> None:
+    """wrangler takes any string as a binding name (workers-utils validation.ts checks only the type):
+    `MY-KV` loads, with a warning saying the code reads env["MY-KV"]."""
+    project, warnings = ok(check, H + '[vars]\n"API-URL" = "https://x"\n[[kv_namespaces]]\nbinding = "MY-KV"\n')
+    assert [v.name for v in project.vars] == ["API-URL"]
+    assert [k.name for k in project.bindings_of("kv_namespaces")] == ["MY-KV"]
+    assert any('kv_namespaces[0].binding: "MY-KV" is not a JavaScript identifier: your code reads it as '
+               'env["MY-KV"]' in w for w in warnings), warnings
+    assert any('env["API-URL"]' in w for w in warnings)

@@ -17,6 +17,27 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+# Set by the CLI's SIGTERM handler before it raises KeyboardInterrupt. A KeyboardInterrupt
+# raised while the main thread runs a finalizer (a garbage-collected object's __del__) is
+# printed and dropped by Python; the flag is not, and the executor checks it before every
+# write (seen once in CI: a SIGTERM during the reads was lost and the deploy went on).
+_INTERRUPT = threading.Event()
+
+
+def request_interrupt() -> None:
+    """Remember that the user asked to stop (the handler then raises KeyboardInterrupt)."""
+    _INTERRUPT.set()
+
+
+def interrupt_requested() -> bool:
+    """True once a stop was asked for in this process."""
+    return _INTERRUPT.is_set()
+
+
+def clear_interrupt() -> None:
+    """Forget an earlier stop request (tests, and each in-process CLI run)."""
+    _INTERRUPT.clear()
+
 
 class DaemonPool:
     """Run callables on at most `max_workers` daemon threads at a time."""

@@ -156,7 +156,10 @@ def _stop_on_sigterm() -> None:
     """Treat SIGTERM (a cancelled CI job, `kill`) like Ctrl-C: stop safely and exit 130."""
     import signal
 
+    from cfworker.concurrency import request_interrupt
+
     def interrupt(_signum: int, _frame: object) -> None:
+        request_interrupt()  # survives even if the KeyboardInterrupt is swallowed by a finalizer
         raise KeyboardInterrupt
 
     try:
@@ -167,9 +170,15 @@ def _stop_on_sigterm() -> None:
 
 def run(argv: Sequence[str] | None = None, *, app: AppContext) -> int:
     """Run the CLI and return its exit code instead of exiting (tests call this)."""
+    from cfworker.concurrency import clear_interrupt, interrupt_requested
+
     args = list(sys.argv[1:] if argv is None else argv)
+    clear_interrupt()
     try:
         rv = cli.main(args=args, prog_name="cfworker", obj=app, standalone_mode=False)
+        if interrupt_requested() and rv in (None, 0):  # the KeyboardInterrupt was lost on the way
+            app.ui.error("interrupted; nothing more will be sent", hint="rerun the same command to finish")
+            return EXIT_INTERRUPTED
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as exc:  # --help / --version
         return exc.exit_code

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from cfworker.api.client import CloudflareClient
 from cfworker.api.errors import CloudflareAPIError
 from cfworker.bundle.model import Bundle
+from cfworker.concurrency import interrupt_requested
 from cfworker.config.model import Project
 from cfworker.deploy.concern import Run
 from cfworker.deploy.plan import Plan, Step
@@ -113,6 +114,8 @@ class Executor:
             started = time.perf_counter()
             concern = owner_of(step)
             try:
+                if interrupt_requested():  # a stop that a finalizer swallowed still stops the writes
+                    raise KeyboardInterrupt
                 output = concern.execute(step, run)
                 res = StepResult(step, "applied", output=output or {})
             except KeyboardInterrupt:

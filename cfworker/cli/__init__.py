@@ -170,15 +170,12 @@ def _stop_on_sigterm() -> None:
 
 def run(argv: Sequence[str] | None = None, *, app: AppContext) -> int:
     """Run the CLI and return its exit code instead of exiting (tests call this)."""
-    from cfworker.concurrency import clear_interrupt, interrupt_requested
+    from cfworker.concurrency import clear_interrupt
 
     args = list(sys.argv[1:] if argv is None else argv)
     clear_interrupt()
     try:
         rv = cli.main(args=args, prog_name="cfworker", obj=app, standalone_mode=False)
-        if interrupt_requested() and rv in (None, 0):  # the KeyboardInterrupt was lost on the way
-            app.ui.error("interrupted; nothing more will be sent", hint="rerun the same command to finish")
-            return EXIT_INTERRUPTED
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as exc:  # --help / --version
         return exc.exit_code

@@ -83,12 +83,15 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
             def built() -> Any:
                 bundle = future.result()
                 app.ui.step(_built_line(bundle))
-                if "startup_check" in checked:
-                    app.ui.step(app.startup_line(checked["startup_check"]))
                 return bundle
 
+            def check_notes() -> list[str]:
+                ms = checked.get("startup_check")
+                return [app.startup_line(ms)] if ms is not None else []
+
             outcome = run_deploy(project, built, client=client, account_id=resolved_account, ui=app.ui,
-                                 options=options, confirm=lambda q: click.confirm(q, default=False))
+                                 options=options, confirm=lambda q: click.confirm(q, default=False),
+                                 notes=check_notes)
         finally:
             if client is not None:
                 client.close()

@@ -18,8 +18,9 @@ includes a failed post-deploy hook: the deploy stays live and is not rolled back
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +108,7 @@ def run_deploy(
     ui: UI,
     options: DeployOptions,
     confirm: Callable[[str], bool] = lambda _q: False,
+    notes: Callable[[], Sequence[str]] | None = None,
 ) -> DeployOutcome:
     """Read, plan, show, check and execute one deploy (see the module docstring).
 
@@ -129,6 +131,8 @@ def run_deploy(
     if callable(bundle):
         bundle = bundle()
     plan = plan_deploy(project, bundle, snapshot, plan_options)
+    if notes is not None and (extra := tuple(notes())):  # what ran beside the plan (the start-up check)
+        plan = dataclasses.replace(plan, notes=extra + plan.notes)
     ui.lines(render_plan(plan))
     outcome = DeployOutcome(plan=plan, timings=timings, dry_run=options.dry_run)
 

@@ -207,7 +207,7 @@ class AppContext:
                          "Cloudflare's runtime provides; deploying without the check")
             return None
         if not result.ok:
-            raise result.error(project)
+            raise result.error(project, bundle)
         return result.ms
 
     @staticmethod

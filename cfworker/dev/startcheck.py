@@ -54,9 +54,18 @@ class StartupResult:
                 return found.group(1)
         return None
 
-    def error(self, project: Project) -> BundleError:
-        """The BundleError a deploy raises for a bundle that did not start."""
+    def error(self, project: Project, bundle: Bundle | None = None) -> BundleError:
+        """The BundleError a deploy raises for a bundle that did not start (positions in the
+        bundle followed by the source line they came from, when there is a source map)."""
         said = [line for line in self.output if line.strip()]
+        if bundle is not None and bundle.sourcemap is not None:
+            import os
+            import posixpath
+
+            from cfworker.bundle.sourcemap import map_positions
+
+            base = posixpath.dirname(os.path.relpath(project.main, project.root).replace(os.sep, "/")) or "."
+            said = [map_positions(line, bundle.main_module, bundle.sourcemap.content, base) for line in said]
         cause = next((line for line in said if "Uncaught" in line or "No such module" in line
                       or "Error" in line), said[-1] if said else "it printed nothing")
         return BundleError(

@@ -170,6 +170,7 @@ def test_startup_check_refuses_a_bundle_that_throws_with_zero_writes(tmp_path: P
     r = run_cli(["deploy", "--yes"], cwd=project, env=env)
     assert r.code == 1, r
     assert "error: the bundle does not start in workerd" in r.err and "boom at load" in r.err
+    assert "(src/index.js:1:7)" in r.err  # the bundle's position mapped back through the source map
     assert "--no-check" in r.err
     assert fake_cf.writes() == []
     skipped = run_cli(["deploy", "--yes", "--no-check"], cwd=project, env=env)

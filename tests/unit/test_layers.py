@@ -17,7 +17,7 @@ PURE = [
     "config/model.py", "config/diagnostics.py", "config/validate.py", "config/parse.py", "config/locate.py",
     "config/schema.py", "config/structure.py", "config/checks.py", "config/sections.py", "config/bindings.py",
     "config/build.py", "config/hooks.py", "config/cron.py",
-    "bundle/model.py", "bundle/esbuild.py", "bundle/rules.py",
+    "bundle/model.py", "bundle/esbuild.py", "bundle/rules.py", "bundle/sourcemap.py",
     "upload.py", "deploy/plan.py", "deploy/planner.py", "deploy/render.py", "deploy/zones.py",
     "deploy/dns.py", "deploy/purge.py",
     "config/jsonc.py", "config/tomlwriter.py", "config/wrangler.py", "config/pruning.py",

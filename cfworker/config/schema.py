@@ -91,9 +91,6 @@ ENV = Table("env", dict(_LAYER_KEYS))
 # or a staging deploy would act on production (real-api-quirks #12, api-notes §7.2).
 NOT_INHERITED = ("vars", *sorted({k.parent or k.key for k in KINDS if not k.inheritable}), "secrets", "define",
                  "dns", "purge", "tail_consumers", "streaming_tail_consumers")  # tails: @nonInheritable in wrangler
-# Top-level keys that `[env.X]` inherits when it does not set them (api-notes §7.2).
-INHERITED_TABLES = ("migrations", "limits",
-                    *sorted({k.parent or k.key for k in KINDS if k.inheritable}))
 # Wrangler's top-level spellings of [build] keys: key at the top level -> key in [build].
 BUILD_ALIASES = {"minify": "minify", "define": "define", "rules": "rules", "keep_names": "keep_names",
                  "upload_source_maps": "sourcemap"}

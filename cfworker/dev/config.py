@@ -190,6 +190,14 @@ def capnp_config(
     return DevConfig(text, environment, tuple(warnings), date)
 
 
+def run_files(bundle: Bundle, config: DevConfig) -> dict[str, bytes]:
+    """Every file workerd reads beside the config: the facade, the KV service, the config, the modules."""
+    from cfworker.dev.js import KV_SERVICE, facade_source
+
+    return {FACADE_MODULE: facade_source(bundle.main_module).encode(), KV_MODULE: KV_SERVICE.encode(),
+            CONFIG_NAME: config.text.encode(), **{m.name: m.content for m in bundle.modules}}
+
+
 def _kv_worker(supported_date: str) -> list[str]:
     return [
         "",

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from cfworker.dev.config import CONFIG_NAME, DevConfig, capnp_config
+from cfworker.dev.config import CONFIG_NAME, DevConfig, capnp_config, run_files
 from cfworker.dev.devvars import DevVars, dev_vars_candidates, parse_dev_vars
-from cfworker.dev.js import FACADE_MODULE, KV_MODULE, KV_SERVICE, facade_source
 from cfworker.dev.logs import (
     ExceptionRecord,
     RequestRecord,
@@ -127,9 +126,7 @@ class DevSession:
         run_dir.mkdir(parents=True, exist_ok=True)
         if prepared.project.bindings_of("kv_namespaces"):
             kv_dir.mkdir(parents=True, exist_ok=True)
-        files = {FACADE_MODULE: facade_source(prepared.bundle.main_module).encode(),
-                 KV_MODULE: KV_SERVICE.encode(), CONFIG_NAME: prepared.config.text.encode()}
-        files.update({m.name: m.content for m in prepared.bundle.modules})
+        files = run_files(prepared.bundle, prepared.config)
         for name, data in files.items():
             (run_dir / name).write_bytes(data)
         for stale in run_dir.iterdir():

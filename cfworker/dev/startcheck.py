@@ -21,8 +21,7 @@ from pathlib import Path
 
 from cfworker.bundle.model import Bundle
 from cfworker.config.model import Project
-from cfworker.dev.config import CONFIG_NAME, capnp_config
-from cfworker.dev.js import FACADE_MODULE, KV_MODULE, KV_SERVICE, facade_source
+from cfworker.dev.config import CONFIG_NAME, capnp_config, run_files
 from cfworker.dev.logs import ExceptionRecord, parse_record
 from cfworker.dev.process import listen_socket, start_workerd
 from cfworker.dev.workerd import Workerd
@@ -103,9 +102,7 @@ def check_startup(project: Project, bundle: Bundle, workerd: Workerd, *, environ
         config = capnp_config(project, bundle, secrets=secrets, kv_dir=folder / "kv",
                               supported_date=workerd.supported_date)
         (folder / "kv").mkdir()
-        files = {FACADE_MODULE: facade_source(bundle.main_module).encode(), KV_MODULE: KV_SERVICE.encode(),
-                 CONFIG_NAME: config.text.encode(), **{m.name: m.content for m in bundle.modules}}
-        for name, data in files.items():
+        for name, data in run_files(bundle, config).items():
             (folder / name).write_bytes(data)
         listener = listen_socket(0)
         try:

@@ -8,7 +8,6 @@ Module rules: user rules, then the defaults; a rule without fallthrough hides la
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from cfworker.config.checks import (
     expect_table,
     expect_tables,
 )
+from cfworker.config.define import is_define_key, is_define_value, is_identifier
 from cfworker.config.diagnostics import Diagnostics, key_path
 from cfworker.config.model import DEFAULT_MODULE_RULES, BuildSpec, ModuleRule, ModuleRuleType
 from cfworker.config.schema import BUILD_ALIASES
@@ -30,8 +30,6 @@ from cfworker.config.schema import BUILD_ALIASES
 RULE_TYPES: dict[str, ModuleRuleType] = {"Text": "text", "Data": "data", "CompiledWasm": "wasm",
                                          "text": "text", "data": "data", "wasm": "wasm"}
 _WRANGLER_ONLY_TYPES = ("ESModule", "CommonJS", "NodeJsCompatModule", "PythonModule", "PythonRequirement")
-_ENTITY = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
-_IDENTIFIER_ONLY = re.compile(r"[A-Za-z_$][\w$]*")
 _GLOBALS = frozenset({"undefined", "globalThis", "self", "NaN", "Infinity", "console", "crypto"})
 _TARGET = re.compile(r"[a-z]+[0-9.]*(,[a-z]+[0-9.]*)*")
 
@@ -124,32 +122,23 @@ def _define(d: Diagnostics, path: str, value: Any, _root: Path) -> tuple[tuple[s
     out = []
     for name, expr in table.items():
         child = key_path(path, name)
-        if not _ENTITY.fullmatch(name):
-            d.error(child, f"{describe(name)} is not an identifier or dotted name (like process.env.MODE)",
-                    "define replaces identifiers and property chains only; rename the key")
+        if not is_define_key(name):
+            d.error(child, f"{describe(name)} is not an identifier or property chain (like process.env.MODE "
+                    'or process.env["MY-VAR"])', "define replaces identifiers and property chains only; rename the key")
             continue
         text = expect_str(d, child, expr, hint=f"write the JS expression as a string: \"{name}\" = '\"value\"'")
         if text is None:
             continue
-        if not _is_define_value(text):
-            d.error(child, f"{describe(text)} is neither JSON nor an identifier (esbuild's rule for define values)",
+        if not is_define_value(text):
+            d.error(child, f"{describe(text)} is neither an entity name nor a JS literal (esbuild's rule for "
+                    "define values: JSON, a 'string', 1n, or a name like a.b.c)",
                     f"to define a string, quote it inside the TOML string: '\"{text}\"'")
             continue
-        if _IDENTIFIER_ONLY.fullmatch(text) and text not in _GLOBALS:
+        if is_identifier(text) and text not in _GLOBALS:
             d.warn(child, f"{describe(text)} is replaced by the identifier {text}, not by a string",
                    f"to define the string, quote it inside the TOML string: '\"{text}\"'")
         out.append((name, text))
     return tuple(out)
-
-
-def _is_define_value(text: str) -> bool:
-    if _ENTITY.fullmatch(text.strip()):
-        return True
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _rules(d: Diagnostics, path: str, value: Any, _root: Path) -> tuple[Rule, ...] | None:

@@ -34,7 +34,7 @@ def test_validate_minimal_file_fills_defaults(check: Check) -> None:
     assert project.workers_dev is None and project.wants_workers_dev
     assert project.crons is None
     assert project.purge is None and project.dns is None and project.dns_batch_size is None
-    assert project.build.rules == DEFAULT_MODULE_RULES and project.build.sourcemap is True
+    assert project.build.rules == DEFAULT_MODULE_RULES and project.build.sourcemap is None
     assert project.keep_vars is False
     assert warnings == []
 
@@ -177,6 +177,22 @@ def test_validate_define_bare_word_warns(check: Check) -> None:
     """A define value that is a bare word is allowed by esbuild but probably meant as a string."""
     _, warnings = ok(check, H + '[build.define]\nMODE = "production"\n')
     assert any("build.define.MODE" in w and "'\"production\"'" in w for w in warnings)
+
+
+def test_validate_define_takes_every_form_esbuild_takes(check: Check) -> None:
+    """Bracketed keys, single-quoted strings, bigints and trailing commas build in esbuild, so they load."""
+    project, warnings = ok(check, H + "[build.define]\n'process.env[\"MY-VAR\"]' = \"'on'\"\n"
+                                      'LIMIT = "9007199254740993n"\nLIST = "[1, 2,]"\n')
+    assert project.build.define == (('process.env["MY-VAR"]', "'on'"), ("LIMIT", "9007199254740993n"),
+                                    ("LIST", "[1, 2,]"))
+    assert warnings == []
+
+
+def test_validate_define_expression_is_refused_with_the_rule(check: Check) -> None:
+    project, diagnostics = check(H + '[build.define]\nX = "1 + 2"\n')
+    assert project is None
+    [line] = diagnostics.render()
+    assert "worker.toml:5: build.define.X" in line and "JS literal" in line
 
 
 # -- hooks -----------------------------------------------------------------------------------

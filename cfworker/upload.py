@@ -144,7 +144,7 @@ def build_upload_form(project: Project, bundle: Bundle, resolved: Resolved | Non
     parts: list[Part] = [("metadata", (None, json.dumps(meta, separators=(",", ":")).encode(), "application/json"))]
     for module in bundle.modules:
         parts.append((module.name, (module.name, module.content, module.content_type)))
-    if bundle.sourcemap is not None:
+    if bundle.sourcemap is not None and bundle.upload_sourcemap:
         sm = bundle.sourcemap
         parts.append((sm.name, (sm.name, sm.content, sm.content_type)))
     return UploadForm(metadata=meta, parts=tuple(parts), content_hash=digest)

@@ -26,6 +26,7 @@ from cfworker.bundle.esbuild import (
     apply_rewrites,
     entry_path,
     esbuild_argv,
+    label_polyfill_paths,
     node_imports,
     parse_metafile,
     provided_node_modules,
@@ -117,9 +118,12 @@ def build_project(
     log: Log | None = None,
     color: bool = False,
     environ: Mapping[str, str] | None = None,
+    polyfills: Path | None = None,
 ) -> Bundle:
     """Build `project` into `outdir` and return the Bundle; BundleError if the code does not build.
 
+    `polyfills` is cfworker's copy of the Node.js polyfills, for a nodejs_compat v2 build
+    (`needs_polyfills`; cfworker.bundle.polyfills finds or installs it).
     `log` receives tool output to show verbatim (esbuild's diagnostics, the build command's
     output); without it, esbuild's errors go into the BundleError's notes instead.
     """
@@ -135,7 +139,7 @@ def build_project(
 
     prepare_outdir(outdir, root)
     previous = _previous_outputs(outdir)
-    argv = esbuild_argv(project, outdir=outdir, esbuild=esbuild_path, color=color)
+    argv = esbuild_argv(project, outdir=outdir, esbuild=esbuild_path, color=color, polyfills=polyfills)
     _log_debug_argv(argv, root)
     result = runner.run(argv, cwd=root, env=environ, timeout=TOOL_TIMEOUT)
     stderr = _text(result.stderr)
@@ -160,6 +164,9 @@ def build_project(
     main_file = outdir / main_name
     code = main_file.read_bytes()
     rewritten = apply_rewrites(code, query_rewrites(entry, outdir_key))
+    polyfills_dir = _relative_posix(polyfills, root) if polyfills else None
+    if polyfills_dir:
+        rewritten = label_polyfill_paths(rewritten, polyfills_dir)
     map_file = main_file.with_name(main_file.name + ".map")
     if required := required_builtins(entry):  # CommonJS deps that require("events") and the like
         rewritten = require_prelude(required) + rewritten
@@ -169,10 +176,11 @@ def build_project(
         main_file.write_bytes(rewritten)
     modules = [Module(main_name, rewritten, "esm"), *_rule_modules(project, meta, outdir)]
     sourcemap = None
-    if project.build.sourcemap and map_file.exists():
+    if project.build.sourcemap is not False and map_file.exists():
         entry_dir = posixpath.dirname(PurePath(os.path.relpath(project.main, root)).as_posix())
         uploaded = upload_sourcemap(map_file.read_bytes(), main_name,
-                                    PurePath(os.path.relpath(outdir, root)).as_posix(), entry_dir or ".")
+                                    PurePath(os.path.relpath(outdir, root)).as_posix(), entry_dir or ".",
+                                    polyfills_dir)
         sourcemap = Module(main_name + ".map", uploaded, "sourcemap")
 
     _remove_stale(previous, meta, outdir)
@@ -186,6 +194,7 @@ def build_project(
         main_module=main_name,
         modules=tuple(modules),
         sourcemap=sourcemap,
+        upload_sourcemap=bool(project.build.sourcemap),
         outdir=outdir,
         warnings=tuple(warnings),
         inputs=tuple(Path(os.path.normpath(root / p)) for p in meta.source_files()),
@@ -194,6 +203,14 @@ def build_project(
         command_ms=command_ms,
         total_ms=_ms(time.perf_counter() - start),
     )
+
+
+def _relative_posix(path: Path, root: Path) -> str | None:
+    """`path` as esbuild names it from `root` (None across Windows drives, where it cannot)."""
+    try:
+        return PurePath(os.path.relpath(path, root)).as_posix()
+    except ValueError:
+        return None
 
 
 def _log_debug_argv(argv: list[str], root: Path) -> None:

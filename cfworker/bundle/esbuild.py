@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from cfworker.bundle.nodecompat import BUILTINS
 from cfworker.bundle.rules import rule_extensions
 from cfworker.config.model import Project
 
@@ -25,18 +26,6 @@ METAFILE_NAME = "meta.json"
 # Asset name template for rule-matched modules: content-addressed, as wrangler's names are.
 ASSET_NAMES = "[name]-[hash]"
 
-# Node.js built-ins a bare import (`import { Buffer } from "buffer"`) is aliased to the
-# `node:` form of under nodejs_compat, so the runtime's module is used rather than bundling a
-# polyfill or failing to resolve. Subpaths follow (`util/types` -> `node:util/types`).
-NODE_BUILTINS = (
-    "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants",
-    "crypto", "dgram", "diagnostics_channel", "dns", "domain", "events", "fs", "http", "http2",
-    "https", "inspector", "module", "net", "os", "path", "perf_hooks", "process", "punycode",
-    "querystring", "readline", "repl", "stream", "string_decoder", "sys", "timers", "tls",
-    "trace_events", "tty", "url", "util", "v8", "vm", "wasi", "worker_threads", "zlib",
-)
-
-
 def entry_path(project: Project) -> str:
     """The entry as esbuild should see it: relative to the project root when inside it."""
     try:
@@ -45,10 +34,27 @@ def entry_path(project: Project) -> str:
         return str(project.main)
 
 
-def wants_node_aliases(project: Project) -> bool:
-    """True when bare Node built-in imports should resolve to the runtime's `node:` modules
-    (nodejs_compat from a flag, or by default from its compatibility date on)."""
-    return project.nodejs_compat
+def node_flags(project: Project, polyfills: Path | None) -> list[str]:
+    """How Node built-in imports resolve under nodejs_compat (none without it).
+
+    v2 with the polyfill copy: what workerd provides becomes a `node:` import, the rest is
+    bundled from unenv and @cloudflare/unenv-preset (cfworker.bundle.nodecompat). v1, or no
+    copy given: every bare built-in (`buffer`, `util/types`) becomes its `node:` form for the
+    runtime to provide.
+    """
+    if project.node_compat_mode == "v2" and polyfills is not None:
+        from cfworker.bundle.nodecompat import node_env
+        from cfworker.bundle.polyfills import esbuild_flags
+
+        return esbuild_flags(node_env(project.compatibility_date, project.compatibility_flags), polyfills)
+    if project.nodejs_compat:
+        return [f"--alias:{name}=node:{name}" for name in BUILTINS]
+    return []
+
+
+def needs_polyfills(project: Project) -> bool:
+    """Whether the build reads cfworker's polyfill copy (nodejs_compat v2, as in wrangler)."""
+    return project.node_compat_mode == "v2"
 
 
 def provided_node_modules(project: Project) -> frozenset[str] | None:
@@ -87,18 +93,40 @@ def require_prelude(specifiers: list[str]) -> bytes:
     return (imports + body + "\n").encode()
 
 
-def upload_sourcemap(text: bytes, main_module: str, map_dir: str, entry_dir: str) -> bytes:
+POLYFILLS_LABEL = "cfworker-polyfills"
+
+
+def upload_sourcemap(text: bytes, main_module: str, map_dir: str, entry_dir: str,
+                     polyfills_dir: str | None = None) -> bytes:
     """The source map as uploaded, normalised as wrangler does (deployment-bundle/source-maps.ts):
     `file` is the main module's name in the upload, and each source is relative to the entry
     module's folder rather than to the output folder, so stack traces in the dashboard and
-    `wrangler tail` read `index.ts` and `../node_modules/pkg/x.js`."""
+    `wrangler tail` read `index.ts` and `../node_modules/pkg/x.js`. Sources in the polyfill
+    copy (`polyfills_dir`, relative to the project root like the other two) read
+    `cfworker-polyfills/node_modules/unenv/...`, the same on every machine."""
     data = json.loads(text)
     data["file"] = main_module
     sources = data.get("sources")
+
+    def rebase(source: str) -> str:
+        path = posixpath.normpath(posixpath.join(map_dir, source))
+        if polyfills_dir and (path + "/").startswith(polyfills_dir + "/"):
+            return POLYFILLS_LABEL + path[len(polyfills_dir):]
+        return posixpath.relpath(path, entry_dir)
+
     if isinstance(sources, list):
-        data["sources"] = [posixpath.relpath(posixpath.normpath(posixpath.join(map_dir, s)), entry_dir)
-                           if isinstance(s, str) and not re.match(r"^[a-z][a-z0-9+.-]*:", s) else s for s in sources]
+        data["sources"] = [rebase(s) if isinstance(s, str) and not re.match(r"^[a-z][a-z0-9+.-]*:", s) else s
+                           for s in sources]
     return json.dumps(data, separators=(",", ":")).encode()
+
+
+def label_polyfill_paths(code: bytes, polyfills_dir: str) -> bytes:
+    """esbuild's `// <path>` comments before each bundled file name the polyfill copy by its place
+    in the user's cache; the bundle says `cfworker-polyfills/...` instead, so the same project
+    gives the same bytes on every machine (and a home folder's name is not uploaded).
+    Only whole comment lines change, so the source map stays aligned."""
+    pattern = re.compile(rb"(?m)^(\s*// )" + re.escape(polyfills_dir.encode()) + rb"/")
+    return pattern.sub(rb"\g<1>" + POLYFILLS_LABEL.encode() + b"/", code)
 
 
 def shift_sourcemap(text: bytes, lines: int = 1) -> bytes:
@@ -121,10 +149,13 @@ def default_defines(project: Project) -> list[tuple[str, str]]:
 
 
 def esbuild_argv(
-    project: Project, *, outdir: Path, esbuild: str | Path = "esbuild", color: bool = False
+    project: Project, *, outdir: Path, esbuild: str | Path = "esbuild", color: bool = False,
+    polyfills: Path | None = None,
 ) -> list[str]:
     """The esbuild command that bundles `project` into `outdir` as one Worker ES module.
 
+    `polyfills` is cfworker's copy of the Node.js polyfills (cfworker.bundle.polyfills), which
+    a nodejs_compat v2 build needs to match wrangler's output (see `node_flags`).
     Outputs: `<entry stem>.js`, its `.map` when source maps are on, `meta.json`, and one
     copied file per rule-matched import. Run it with the project root as working directory.
     """
@@ -142,8 +173,7 @@ def esbuild_argv(
         # such import by file with the flag to add, instead of esbuild's "use --platform=node".
         "--external:node:*",
     ]
-    if wants_node_aliases(project):
-        argv += [f"--alias:{name}=node:{name}" for name in NODE_BUILTINS]
+    argv += node_flags(project, polyfills)
     argv += [f"--external:{path}" for path in spec.external]
     argv += [f"--define:{key}={value}" for key, value in default_defines(project)]
     argv += [f"--define:{key}={value}" for key, value in spec.define]
@@ -154,7 +184,7 @@ def esbuild_argv(
         argv.append("--minify")
     if spec.keep_names:
         argv.append("--keep-names")
-    if spec.sourcemap:
+    if spec.sourcemap is not False:
         argv.append("--sourcemap=external")
     argv += [
         f"--outdir={outdir}",

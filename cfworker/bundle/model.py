@@ -56,12 +56,18 @@ class Module:
 
 @dataclass(frozen=True, slots=True)
 class Bundle:
-    """A built Worker: main module first, then extra modules; the source map kept apart."""
+    """A built Worker: main module first, then extra modules; the source map kept apart.
+
+    `sourcemap` is the map as it would be uploaded (the start-up check maps errors through it
+    either way); `upload_sourcemap` says whether it is (`upload_source_maps`, off by default
+    as in wrangler).
+    """
 
     main_module: str
     modules: tuple[Module, ...]
     sourcemap: Module | None
     outdir: Path
+    upload_sourcemap: bool = True
     warnings: tuple[str, ...] = ()
     inputs: tuple[Path, ...] = ()  # source files esbuild read (watch mode observes these)
     exports: tuple[str, ...] | None = None  # names the main module exports (esbuild metafile); None: unknown
@@ -80,8 +86,8 @@ class Bundle:
 
     @property
     def parts(self) -> tuple[Module, ...]:
-        """Everything that is uploaded: the modules, then the source map if there is one."""
-        return self.modules + ((self.sourcemap,) if self.sourcemap else ())
+        """Everything that is uploaded: the modules, then the source map if it is uploaded."""
+        return self.modules + ((self.sourcemap,) if self.sourcemap and self.upload_sourcemap else ())
 
     @property
     def total_size(self) -> int:

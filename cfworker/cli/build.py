@@ -85,6 +85,8 @@ def _report(project: Project, bundle: Bundle, tool: EsbuildBinary, gzip_total: i
              "gzip_size": m.gzip_size(), "path": str(bundle.outdir / m.name)}
             for m in bundle.parts
         ],
+        "sourcemap": None if bundle.sourcemap is None else {
+            "path": str(bundle.outdir / bundle.sourcemap.name), "uploaded": bundle.upload_sourcemap},
         "total_size": bundle.total_size,
         "total_gzip_size": gzip_total,
         "content_hash": bundle.content_hash(),
@@ -107,6 +109,9 @@ def _print_report(app: AppContext, project: Project, bundle: Bundle, gzip_total:
         kind = "" if m is bundle.main else f"  ({'source map' if m.type == 'sourcemap' else m.type})"
         ui.info(f"  {m.name.ljust(width)}  {human_size(m.size):>10}  gzip {human_size(m.gzip_size()):>10}{kind}")
     ui.info(f"Total upload: {human_size(bundle.total_size)} / gzip: {human_size(gzip_total)}")
+    if bundle.sourcemap is not None and not bundle.upload_sourcemap:
+        ui.info(f"Source map {bundle.sourcemap.name} is for local use, not uploaded "
+                "(upload_source_maps = true uploads it)")
 
 
 @cli.group("esbuild", invoke_without_command=True)

@@ -168,12 +168,24 @@ class AppContext:
             log=self.ui.passthrough,
             color=self.ui.color,
             environ=self.environ,
+            polyfills=self.node_polyfills(project),
         )
         for warning in bundle.warnings:
             self.ui.warn(warning)
         if check_size and (size_warning := size_verdict(bundle.gzip_size())) is not None:
             self.ui.warn(size_warning)
         return bundle
+
+    def node_polyfills(self, project: Project) -> Path | None:
+        """cfworker's copy of the Node.js polyfills when the project's build needs it (nodejs_compat
+        v2, as in wrangler), installed with npm on first use."""
+        from cfworker.bundle.esbuild import needs_polyfills
+
+        if not needs_polyfills(project):
+            return None
+        from cfworker.bundle.polyfills import find_polyfills
+
+        return find_polyfills(self.environ, runner=self.make_runner(), announce=self.ui.step)
 
     def startup_check(self, project: Project, bundle: Bundle, mode: str = "auto") -> float | None:
         """Boot the bundle in workerd before it is uploaded (cfworker.dev.startcheck); the ms it took

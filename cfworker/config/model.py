@@ -18,6 +18,7 @@ ModuleRuleType = Literal["text", "data", "wasm"]
 
 # From this date workerd turns Node.js compatibility on by default (api-notes §7.1).
 NODEJS_COMPAT_DEFAULT_DATE = "2026-08-04"
+NODEJS_COMPAT_V2_DATE = "2024-09-23"  # nodejs_compat means v2 (polyfills) from this date
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,9 @@ class BuildSpec:
     cwd: Path | None = None  # where `command` runs; default: the project root
     watch_dirs: tuple[Path, ...] = ()  # extra paths watch mode observes (absolute)
     minify: bool = False
-    sourcemap: bool = True  # external .map, uploaded as an application/source-map part
+    # External .map: None (default, as wrangler) writes it for local use (`cfworker dev`, the
+    # start-up check) without uploading it; True also uploads it; False writes none.
+    sourcemap: bool | None = None
     define: tuple[tuple[str, str], ...] = ()  # (identifier, JS expression)
     external: tuple[str, ...] = ()
     rules: tuple[ModuleRule, ...] = DEFAULT_MODULE_RULES  # user rules first, then defaults
@@ -210,17 +213,26 @@ class Project:
 
     @property
     def nodejs_compat(self) -> bool:
-        """True when node:* imports are allowed (kept external for the runtime to provide).
+        """True when node:* imports are allowed (nodejs_compat v1 or v2, from a flag or the date)."""
+        return self.node_compat_mode in ("v1", "v2")
 
-        On from the flags, or by default from compatibility date 2026-08-04 unless a
-        no_nodejs_compat flag turns it off (api-notes §7.1).
-        """
-        flags = set(self.compatibility_flags)
-        if flags & {"no_nodejs_compat", "no_nodejs_compat_v2"}:
-            return False
-        if flags & {"nodejs_compat", "nodejs_compat_v2"}:
-            return True
-        return self.compatibility_date >= NODEJS_COMPAT_DEFAULT_DATE
+    @property
+    def node_compat_mode(self) -> Literal["v2", "v1", "als"] | None:
+        """workerd's Node.js mode (workers-utils compatibility-date.ts resolveNodejsCompat and
+        miniflare getNodeCompat): "v2" bundles polyfills for what the runtime lacks, "v1" keeps
+        node:* for the runtime, "als" provides node:async_hooks only. nodejs_compat is on from
+        NODEJS_COMPAT_DEFAULT_DATE without a flag; it means v2 from NODEJS_COMPAT_V2_DATE.
+        One corner differs from wrangler's formula: `no_nodejs_compat` after the default date
+        turns v2 off too, since workerd implies v2 from nodejs_compat rather than the date."""
+        date, flags = self.compatibility_date, set(self.compatibility_flags)
+        default_on = date >= NODEJS_COMPAT_DEFAULT_DATE
+        compat = "nodejs_compat" in flags or (default_on and "no_nodejs_compat" not in flags)
+        if "nodejs_compat_v2" in flags or ("no_nodejs_compat_v2" not in flags and compat
+                                           and (default_on or date >= NODEJS_COMPAT_V2_DATE)):
+            return "v2"
+        if compat:
+            return "v1"
+        return "als" if "nodejs_als" in flags else None
 
     def bindings_of(self, kind: str) -> tuple[BindingSpec, ...]:
         """The project's bindings of one kind (a key of the binding table, e.g. "kv_namespaces")."""

@@ -114,6 +114,42 @@ def extract_member(archive: IO[bytes], name: str, dest: IO[bytes], *, what: str,
     return digest.hexdigest()
 
 
+def extract_tree(archive: IO[bytes], dest: Path, *, what: str, strip: str = "package/",
+                 max_files: int = 5000, max_bytes: int = 64 * 1024 * 1024) -> int:
+    """Write every regular file of a verified npm .tgz under `strip` into `dest`; returns the count.
+
+    A link, device, absolute or `..` path, or a name outside `strip` refuses the whole
+    archive, so nothing it names can land outside `dest`.
+    """
+    import tarfile
+    from pathlib import PurePosixPath
+
+    count = total = 0
+    try:
+        with tarfile.open(fileobj=archive, mode="r:gz") as tar:
+            for member in tar:
+                if member.isdir():
+                    continue
+                rel = PurePosixPath(member.name[len(strip):]) if member.name.startswith(strip) else None
+                if (not member.isfile() or rel is None or rel.is_absolute() or ".." in rel.parts
+                        or not rel.parts):
+                    raise ToolError(f"{member.name} in {what} is not a plain file inside {strip}; "
+                                    "nothing was installed")
+                count, total = count + 1, total + member.size
+                if count > max_files or total > max_bytes:
+                    raise ToolError(f"{what} is larger than expected; nothing was installed")
+                stream = tar.extractfile(member)
+                if stream is None:
+                    raise ToolError(f"{member.name} in {what} cannot be read")
+                target = dest.joinpath(*rel.parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with target.open("wb") as out:
+                    shutil.copyfileobj(stream, out, CHUNK)
+    except (tarfile.TarError, EOFError) as exc:
+        raise ToolError(f"{what} is not a valid tarball: {exc}") from exc
+    return count
+
+
 def write_atomic(target: Path, data: bytes, *, mode: int) -> None:
     """Write via a temp file in the same directory and os.replace, so readers never see a partial file."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")

@@ -34,7 +34,20 @@ def esbuild_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("no cached esbuild and no npm to install it")
     else:
         install_esbuild(target, platform, runner=SubprocessRunner(), environ=os.environ)
+    _add_node_polyfills(cache)
     return cache
+
+
+def _add_node_polyfills(cache: Path) -> None:
+    """Put cfworker's Node.js polyfill copy into the session cache (nodejs_compat v2 builds read it):
+    copied from the user cache when installed there, else installed with npm."""
+    from cfworker.bundle.polyfills import install_polyfills, is_installed, managed_tree
+
+    existing, target = managed_tree(user_cache_dir(os.environ)), managed_tree(cache)
+    if is_installed(existing):
+        shutil.copytree(existing, target)
+    elif NPM is not None:
+        install_polyfills(target, runner=SubprocessRunner(), environ=os.environ)
 
 
 @pytest.fixture(scope="session")

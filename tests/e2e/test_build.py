@@ -158,7 +158,10 @@ def test_router_ts_example_bundles_typescript_and_its_dependency(
                               environ=environ)
     assert code == 0, err
     report = json.loads(out)
-    assert [o["name"] for o in report["outputs"]] == ["index.js", "index.js.map"]
+    assert [o["name"] for o in report["outputs"]] == ["index.js"]
+    # the map is written for local use, not uploaded unless upload_source_maps is set (wrangler's default)
+    assert report["sourcemap"] == {"path": str(tmp_path / "index.js.map"), "uploaded": False}
+    assert (tmp_path / "index.js.map").is_file()
     assert "node_modules/itty-router" in (tmp_path / "meta.json").read_text()
     result = run_worker(tmp_path, tmp_path / "index.js", url="http://w.example/api/hello/ada",
                         env={"GREETING": "Hello", "API_VERSION": "v1"})
@@ -199,7 +202,7 @@ export default {
     code, out, err = cfworker(["build", "--json"], cwd=root, environ=environ)
     assert code == 0, err
     outputs = {o["type"]: o for o in json.loads(out)["outputs"]}
-    assert set(outputs) == {"esm", "text", "data", "wasm", "sourcemap"}
+    assert set(outputs) == {"esm", "text", "data", "wasm"}
     assert outputs["wasm"]["content_type"] == "application/wasm"
     assert (root / "dist" / outputs["text"]["name"]).read_bytes() == b"hi there\n"
     code_js = (root / "dist" / "index.js").read_text()

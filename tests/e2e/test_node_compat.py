@@ -122,6 +122,78 @@ def test_nodejs_compat_by_date_aliases_bare_builtins(tmp_path: Path) -> None:
     assert '"events":__cfw_node_0' in (project / "dist" / "index.js").read_text()
 
 
+# -- polyfills for what the runtime lacks at the project's date (unenv, as wrangler bundles) -------
+
+OS_WORKER = '''import os from "node:os";
+import { EOL } from "os";
+const legacy = require("legacy-os");
+export default {
+  fetch() {
+    return new Response([os.platform(), JSON.stringify(EOL), legacy.kind(), typeof process.nextTick,
+                         typeof performance.now].join(" "));
+  },
+};
+'''
+
+
+def os_project(root: Path, date: str) -> Path:
+    pkg = root / "node_modules" / "legacy-os"
+    pkg.mkdir(parents=True)
+    (pkg / "package.json").write_text('{"name": "legacy-os", "version": "1.0.0", "main": "index.js"}')
+    (pkg / "index.js").write_text('const os = require("os");\nmodule.exports = { kind: () => typeof os.cpus };\n')
+    (root / "src").mkdir()
+    (root / "src" / "index.js").write_text(OS_WORKER)
+    (root / "worker.toml").write_text(f'name = "os"\nmain = "src/index.js"\ncompatibility_date = "{date}"\n'
+                                      'compatibility_flags = ["nodejs_compat"]\nworkers_dev = false\n')
+    return root
+
+
+def test_node_os_at_a_2025_date_is_bundled_from_unenv_and_starts(tmp_path: Path, dev_cache: Path) -> None:
+    """At 2025-03-10 workerd has no node:os: the import (and a CommonJS require("os")) is bundled from
+    unenv, as wrangler does, and the Worker starts and answers; left external it would fail with
+    `No such module "node:os"` (real-api-quirks #13)."""
+    project = os_project(tmp_path, "2025-03-10")
+    r = run_cli(["build"], cwd=project, env={"CFWORKER_CACHE_DIR": str(dev_cache)})
+    assert r.code == 0, r
+    code = (project / "dist" / "index.js").read_text()
+    assert 'from "node:os"' not in code and "cfworker-polyfills/node_modules/unenv/dist/runtime/node/os.mjs" in code
+    assert "globalThis.process = " in code  # process v2 is not native at this date: the preset's is injected
+    with DevServer(project, dev_env(dev_cache)) as server:
+        server.ready()
+        assert server.request("/") == (200, 'linux "\\n" function function function')
+        assert server.stop() == 0
+
+
+def test_node_os_from_its_native_date_stays_for_the_runtime(tmp_path: Path, dev_cache: Path) -> None:
+    """From 2025-09-15 workerd provides node:os: the bundle imports it and carries no unenv copy of it."""
+    project = os_project(tmp_path, "2025-09-15")
+    r = run_cli(["build"], cwd=project, env={"CFWORKER_CACHE_DIR": str(dev_cache)})
+    assert r.code == 0, r
+    code = (project / "dist" / "index.js").read_text()
+    assert 'from "node:os"' in code and "unenv/dist/runtime/node/os.mjs" not in code
+
+
+def test_require_of_an_npm_shim_returns_the_function(tmp_path: Path, dev_cache: Path) -> None:
+    """`require("node-fetch")` gets unenv's shim through a CommonJS wrapper, so the call form
+    `require("node-fetch")(url)` works as in wrangler; the real package (here one that throws at load)
+    is never bundled."""
+    pkg = tmp_path / "node_modules" / "node-fetch"
+    pkg.mkdir(parents=True)
+    (pkg / "package.json").write_text('{"name": "node-fetch", "version": "2.7.0", "main": "index.js"}')
+    (pkg / "index.js").write_text('throw new Error("the real node-fetch was bundled");\n')
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text(
+        'const fetchLike = require("node-fetch");\n'
+        'export default { fetch() { return new Response(typeof fetchLike + " " + typeof fetchLike.Headers) } }\n')
+    (tmp_path / "worker.toml").write_text('name = "shim"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\n'
+                                          'compatibility_flags = ["nodejs_compat"]\n')
+    assert run_cli(["build"], cwd=tmp_path, env={"CFWORKER_CACHE_DIR": str(dev_cache)}).code == 0
+    with DevServer(tmp_path, dev_env(dev_cache)) as server:
+        server.ready()
+        assert server.request("/") == (200, "function function")
+        assert server.stop() == 0
+
+
 # -- the start-up check before upload ----------------------------------------------------------
 
 THROWS = 'throw new Error("boom at load");\nexport default { fetch() { return new Response("x") } }\n'
@@ -186,6 +258,8 @@ def test_uploaded_source_map_names_the_module_and_sources_from_the_entry_folder(
     from tests.fakes import multipart
 
     project = cjs_project(tmp_path)
+    with (project / "worker.toml").open("a") as f:
+        f.write("[build]\nsourcemap = true\n")
     env = {**fake_cf.env, "CFWORKER_CACHE_DIR": str(esbuild_cache)}
     r = run_cli(["deploy", "--yes", "--no-check"], cwd=project, env=env)
     assert r.code == 0, r
@@ -193,10 +267,28 @@ def test_uploaded_source_map_names_the_module_and_sources_from_the_entry_folder(
     parts = {p.name: p for p in multipart.parse(upload.headers["content-type"], upload.body)}
     uploaded = json.loads(parts["index.js.map"].data)
     assert uploaded["file"] == "index.js"
-    assert sorted(uploaded["sources"]) == ["../node_modules/legacy/index.js", "index.js"]
+    own = sorted(s for s in uploaded["sources"] if not s.startswith("cfworker-polyfills/"))
+    assert own == ["../node_modules/legacy/index.js", "index.js"]
+    # the polyfills a 2025 nodejs_compat build carries are named by the copy, not the user's cache path
+    assert "cfworker-polyfills/node_modules/@cloudflare/unenv-preset/dist/runtime/node/process.mjs" in uploaded["sources"]
     on_disk = json.loads((project / "dist" / "index.js.map").read_text())
-    assert sorted(on_disk["sources"]) == ["../node_modules/legacy/index.js", "../src/index.js"]
+    assert sorted(s for s in on_disk["sources"] if "node-polyfills" not in s) == [
+        "../node_modules/legacy/index.js", "../src/index.js"]
     assert uploaded["mappings"] == on_disk["mappings"]
+
+
+def test_source_map_is_not_uploaded_unless_asked(tmp_path: Path, fake_cf, esbuild_cache: Path) -> None:
+    """wrangler uploads a map only with upload_source_maps (it holds the sources): by default the upload
+    has the module alone, and the map stays in dist/ for local tools."""
+    from tests.fakes import multipart
+
+    project = cjs_project(tmp_path)
+    env = {**fake_cf.env, "CFWORKER_CACHE_DIR": str(esbuild_cache)}
+    assert run_cli(["deploy", "--yes", "--no-check"], cwd=project, env=env).code == 0
+    upload = next(q for q in fake_cf.requests if q.method == "PUT" and q.path.endswith("/workers/scripts/cjs"))
+    names = [p.name for p in multipart.parse(upload.headers["content-type"], upload.body)]
+    assert names == ["metadata", "index.js"]
+    assert (project / "dist" / "index.js.map").is_file()
 
 
 def test_startup_check_is_inconclusive_for_modules_only_cloudflare_has(tmp_path: Path, fake_cf,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cfworker.bundle.esbuild import NODE_BUILTINS, default_defines, entry_path, esbuild_argv
+from cfworker.bundle.esbuild import default_defines, entry_path, esbuild_argv
+from cfworker.bundle.nodecompat import BUILTINS
 from cfworker.config.model import DEFAULT_MODULE_RULES, BuildSpec, ModuleRule
 from cfworker.errors import UserError
 from tests.unit.bundle.helpers import make_project
@@ -93,8 +94,43 @@ def test_node_builtins_are_aliased_only_under_nodejs_compat() -> None:
     compat = esbuild_argv(make_project(ROOT, compatibility_flags=("nodejs_compat",)), outdir=OUT)
     assert not any(a.startswith("--alias:") for a in plain)
     assert "--alias:buffer=node:buffer" in compat
-    assert len([a for a in compat if a.startswith("--alias:")]) == len(NODE_BUILTINS)
+    assert len([a for a in compat if a.startswith("--alias:")]) == len(BUILTINS)
     assert "--external:node:*" in plain and "--external:node:*" in compat
+
+
+def test_v2_with_the_polyfill_copy_bundles_what_the_date_lacks() -> None:
+    """nodejs_compat v2 at 2025-03-10: node:os and os come from unenv, node:buffer stays native, the
+    preset's process and console become globals and its performance polyfill is injected."""
+    tree = Path("/poly")
+    argv = esbuild_argv(make_project(ROOT, compatibility_date="2025-03-10", compatibility_flags=("nodejs_compat",)),
+                        outdir=OUT, polyfills=tree)
+    os_file = tree / "node_modules" / "unenv" / "dist" / "runtime" / "node" / "os.mjs"
+    assert f"--alias:node:os={os_file}" in argv and f"--alias:os={os_file}" in argv
+    assert "--alias:buffer=node:buffer" in argv and not any(a.startswith("--alias:node:buffer=") for a in argv)
+    assert f"--inject:{tree / 'generated' / 'inject' / 'process.js'}" in argv
+    assert f"--inject:{tree / 'generated' / 'inject' / 'console.js'}" in argv
+    perf = tree / "node_modules" / "@cloudflare" / "unenv-preset" / "dist" / "runtime" / "polyfill" / "performance.mjs"
+    assert f"--inject:{perf}" in argv
+    shim = tree / "generated" / "interop" / "unenv-npm-node-fetch.js"
+    assert f"--alias:node-fetch={shim}" in argv
+
+
+def test_v2_at_a_recent_date_leaves_every_builtin_to_the_runtime() -> None:
+    """At 2026-11-01 workerd provides every module: only node: aliases and unenv's npm shims remain."""
+    tree = Path("/poly")
+    argv = esbuild_argv(make_project(ROOT, compatibility_date="2026-11-01"), outdir=OUT, polyfills=tree)
+    bundled = [a for a in argv if a.startswith("--alias:") and "=/poly/" in a]
+    assert {a.split("=")[0] for a in bundled} == {f"--alias:{k}" for k in (
+        "cross-fetch", "cross-fetch/polyfill", "fsevents", "inherits", "isomorphic-fetch", "node-fetch",
+        "node-fetch-native", "node-fetch-native/polyfill", "whatwg-url", "whatwg-url/webidl2js-wrapper")}
+    assert not any(a.startswith("--inject:") for a in argv)
+
+
+def test_v1_gets_no_polyfills_even_with_the_copy() -> None:
+    """nodejs_compat before 2024-09-23 is v1: built-ins are left for the runtime, nothing is bundled."""
+    argv = esbuild_argv(make_project(ROOT, compatibility_date="2024-06-01", compatibility_flags=("nodejs_compat",)),
+                        outdir=OUT, polyfills=Path("/poly"))
+    assert not any("/poly" in a for a in argv) and "--alias:os=node:os" in argv
 
 
 def test_user_rules_add_copy_loaders_once_per_extension() -> None:

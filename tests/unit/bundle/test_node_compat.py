@@ -28,12 +28,31 @@ ROOT = Path("/p")
     ("2025-06-01", ("nodejs_als",), frozenset({"async_hooks"})),
     ("2026-09-01", (), None),  # the default from 2026-08-04 (api-notes 7.1)
     ("2026-09-01", ("no_nodejs_compat",), frozenset()),
-    ("2026-09-01", ("no_nodejs_compat_v2", "nodejs_als"), frozenset({"async_hooks"})),
+    # no_nodejs_compat_v2 turns v2 off, not nodejs_compat: v1 (resolveNodejsCompat)
+    ("2026-09-01", ("no_nodejs_compat_v2", "nodejs_als"), None),
+    ("2026-09-01", ("no_nodejs_compat", "nodejs_als"), frozenset({"async_hooks"})),
 ])
 def test_provided_node_modules_follow_flags_and_date(date: str, flags: tuple[str, ...],
                                                      expected: frozenset[str] | None) -> None:
     """nodejs_compat (flag or date default) provides every node: module; nodejs_als only async_hooks."""
     assert provided_node_modules(make_project(ROOT, compatibility_date=date, compatibility_flags=flags)) == expected
+
+
+@pytest.mark.parametrize(("date", "flags", "mode"), [
+    ("2024-09-22", ("nodejs_compat",), "v1"),
+    ("2024-09-23", ("nodejs_compat",), "v2"),
+    ("2024-01-01", ("nodejs_compat_v2",), "v2"),
+    ("2025-06-01", ("nodejs_compat", "no_nodejs_compat_v2"), "v1"),
+    ("2025-06-01", ("nodejs_als",), "als"),
+    ("2025-06-01", ("nodejs_compat", "nodejs_als"), "v2"),  # any nodejs_compat mode overrides als
+    ("2025-06-01", (), None),
+    ("2026-08-04", (), "v2"),
+    ("2026-09-01", ("no_nodejs_compat",), None),
+    ("2026-09-01", ("no_nodejs_compat_v2",), "v1"),
+])
+def test_node_compat_mode_follows_workerds_flags_and_dates(date: str, flags: tuple[str, ...], mode: str | None) -> None:
+    """v2 from nodejs_compat at 2024-09-23 or the v2 flag; v1 before; als alone; on by default from 2026-08-04."""
+    assert make_project(ROOT, compatibility_date=date, compatibility_flags=flags).node_compat_mode == mode
 
 
 def test_bare_builtins_are_aliased_from_the_default_date_without_a_flag() -> None:

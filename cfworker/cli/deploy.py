@@ -42,7 +42,7 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
         return run_watch_command(app, yes=yes, take_over_routes=take_over_routes, override_dns=override_dns,
                                  force_upload=force_upload,
                                  no_config_write=no_config_write, no_hooks=no_hooks,
-                                 account_id=app.account_id_flag, outdir=outdir)
+                                 account_id=app.account_id_flag, outdir=outdir, check=check)
     import time
 
     from cfworker.concurrency import DaemonPool

@@ -48,6 +48,9 @@ def watch_flags(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--no-hooks", "no_hooks", is_flag=True, help="Do not run DNS and cache-purge hooks after deploys."),
         click.option("--outdir", type=click.Path(file_okay=False), metavar="DIR",
                      help="Where to write the bundle. [default: dist/]"),
+        click.option("--check/--no-check", "check", default=None,
+                     help="Boot each rebuild in workerd before it is uploaded; one that throws at start-up is not "
+                          "deployed. [default: on when the pinned workerd is installed; --check installs it]"),
     )):
         f = option(f)
     return f
@@ -60,22 +63,23 @@ def watch_flags(f: Callable[..., Any]) -> Callable[..., Any]:
 @debug_option
 @pass_app
 def watch(app: AppContext, yes: bool, take_over_routes: bool, override_dns: bool, force_upload: bool,
-          no_config_write: bool, no_hooks: bool, outdir: str | None) -> int:
+          no_config_write: bool, no_hooks: bool, outdir: str | None, check: bool | None = None) -> int:
     """Deploy, then redeploy on every save (the same as `cfworker deploy --watch`).
 
     Watches the entry's folder, imported files, worker.toml and [build] watch_dir. A source
     change rebuilds and uploads (nothing is sent when the bundle did not change); a worker.toml
-    change replans everything. Errors are printed and the last good deployment stays live.
+    change replans everything. Errors (a build that fails, a bundle that does not start in
+    workerd) are printed and the last good deployment stays live.
     Ctrl-C or SIGTERM stops (exit 0); a second one abandons a deploy in flight (exit 130).
     """
     return run_watch_command(app, yes=yes, take_over_routes=take_over_routes, override_dns=override_dns,
                              force_upload=force_upload, no_config_write=no_config_write, no_hooks=no_hooks,
-                             account_id=app.account_id_flag, outdir=outdir)
+                             account_id=app.account_id_flag, outdir=outdir, check=check)
 
 
 def run_watch_command(app: AppContext, *, yes: bool = False, take_over_routes: bool = False,
                       override_dns: bool = False, force_upload: bool = False, no_config_write: bool = False, no_hooks: bool = False,
-                      account_id: str | None = None, outdir: str | None = None) -> int:
+                      account_id: str | None = None, outdir: str | None = None, check: bool | None = None) -> int:
     """Run a watch session for `cfworker watch` and `cfworker deploy --watch`."""
     from cfworker.config.loader import find_config
     from cfworker.watch import WatchOptions, run_watch
@@ -93,7 +97,7 @@ def run_watch_command(app: AppContext, *, yes: bool = False, take_over_routes: b
                              force_upload=force_upload,
                              write_config=not no_config_write, interactive=app.is_interactive, no_hooks=no_hooks)
     pipeline = CliPipeline(app, config, options=options, account_id_flag=account_id, outdir=outdir,
-                           stop=watch_options.stop)
+                           stop=watch_options.stop, check="auto" if check is None else ("on" if check else "off"))
     try:
         with stop_on_signals(watch_options, app.ui):
             return run_watch(pipeline, ui=app.ui, options=watch_options)
@@ -143,13 +147,14 @@ class CliPipeline:
     """Load, build and deploy through the AppContext, as `cfworker deploy` does."""
 
     def __init__(self, app: AppContext, config_path: Path, *, options: DeployOptions, account_id_flag: str | None,
-                 outdir: str | None, stop: threading.Event) -> None:
+                 outdir: str | None, stop: threading.Event, check: str = "auto") -> None:
         self._app = app
         self._config_path = config_path
         self._options = options
         self._account_flag = account_id_flag
         self._outdir = outdir
         self._stop = stop
+        self._check = check  # the start-up check's mode; "auto" becomes "off" once it was skipped
         self._tool: tuple[Path | None, EsbuildBinary] | None = None
         self._client: CloudflareClient | None = None
         self._accounts: dict[str | None, str] = {}
@@ -181,6 +186,10 @@ class CliPipeline:
         for text, write in ((out.getvalue(), app.ui.info), (err.getvalue(), app.ui.passthrough)):
             if text.strip():
                 write(text.rstrip("\n"))
+        # Before any upload, as `cfworker deploy` does: a rebuild that throws at start-up is an
+        # error like a failed build, and the deployment that is live stays.
+        if app.startup_check(project, bundle, self._check) is None and self._check == "auto":
+            self._check = "off"  # workerd is not installed: said once, not on every save
         return bundle
 
     def deploy(self, project: Project, bundle: Bundle, *, verbose: bool) -> DeployReport:

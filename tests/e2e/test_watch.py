@@ -136,6 +136,20 @@ def test_syntax_error_uploads_nothing_and_the_next_good_save_deploys(example, en
         wait_for(lambda: b"Fixed!" in w.script("hello"), "the fixed script")
 
 
+def test_save_that_throws_at_start_up_is_not_deployed(example, env, fake_cf, dev_cache: Path) -> None:
+    """With workerd installed, each rebuild is booted before upload: a save that throws at the top level
+    is reported like a build error (no upload, the live deployment stays); the fix deploys."""
+    with watching(fake_cf, example("hello"), {**env, "CFWORKER_CACHE_DIR": str(dev_cache)}) as w:
+        before = w.uploads()
+        w.edit("src/index.js", "export default", 'throw new Error("boom at load");\nexport default')
+        wait_for(lambda: "does not start in workerd" in w.output, "the start-up check's error")
+        assert "boom at load" in w.output and w.uploads() == before
+        assert b"Hello World!" in w.script("hello")
+        w.edit("src/index.js", 'throw new Error("boom at load");\n', "")
+        w.edit("src/index.js", "Hello World!", "Fixed!")
+        wait_for(lambda: b"Fixed!" in w.script("hello"), "the fixed script")
+
+
 def test_atomic_save_is_not_reported_as_an_error(example, env, fake_cf) -> None:
     """A save that writes a temporary file and renames it over the source deploys without errors."""
     with watching(fake_cf, example("hello"), env) as w:

@@ -2,7 +2,8 @@
 
 `handle(FakeRequest) -> FakeResponse` is the whole API; `FakeServer` (server.py) serves it over
 HTTP and `transport()` wraps it in an `httpx.MockTransport`. Per request, in order:
-global rate limit -> injected fault -> route match (7000/7001) -> credentials (9106/6003/9109)
+global rate limit -> injected fault -> route match (7000/7001) -> credentials (9106/6003/9109; the assets upload endpoint takes an
+upload session jwt instead, state_assets)
 -> account/zone ids in the path (7003, or 10000 when the token cannot see them) -> permission
 scope (10000) -> OpenAPI validation (10001, recorded in `schema_violations`) -> handler.
 Every request is recorded in `requests` with credentials redacted. State changes happen under
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
-from tests.fakes import (state_accounts, state_cache, state_dns, state_kv, state_queues, state_settings,
+from tests.fakes import (state_accounts, state_assets, state_cache, state_dns, state_kv, state_queues, state_settings,
                          state_storage, state_triggers, state_workers, state_workflows)
 from tests.fakes.codes import DEFAULT_ERRORS, ErrorSpec
 from tests.fakes.faults import (REWRITES, Chaos, Drop, Fault, FaultPlan, Injection, RateLimit, Slow, Status,
@@ -34,8 +35,8 @@ from tests.fakes.state import ALL_PERMISSIONS, Account, Principal, State, Token,
 from tests.fakes.wire import (DropConnection, Fail, FakeRequest, FakeResponse, Reply, envelope, new_id, new_uuid,
                               ray_id)
 
-ALL_ROUTES = (state_accounts.ROUTES + state_workers.ROUTES + state_settings.ROUTES + state_triggers.ROUTES
-              + state_kv.ROUTES + state_dns.ROUTES + state_cache.ROUTES + state_queues.ROUTES
+ALL_ROUTES = (state_accounts.ROUTES + state_workers.ROUTES + state_assets.ROUTES + state_settings.ROUTES
+              + state_triggers.ROUTES + state_kv.ROUTES + state_dns.ROUTES + state_cache.ROUTES + state_queues.ROUTES
               + state_workflows.ROUTES + state_storage.ROUTES)
 REDACTED = "REDACTED"
 _SECRET_HEADERS = frozenset({"authorization", "x-auth-key"})
@@ -144,7 +145,8 @@ class FakeCloudflare:
             try:
                 route, params = self.router.match(req.method, path)
                 template = route.template
-                principal = self._authenticate(req, template)
+                principal = (state_assets.authenticate_upload(self.state, req) if route.auth == "assets_jwt"
+                             else self._authenticate(req, template))
                 self._check_ids(params, principal, path)
                 if not principal.allows(route.scope):
                     raise Fail("forbidden")
@@ -461,6 +463,7 @@ class FakeCloudflare:
             script = existing or state_workers.Script(name, aid)
             scripts[name] = script
             script.versions.append(version)
+            state_assets.redeem(self.state, version)
             state_workers.apply_secrets(script, secret_set, removed)
             state_workers.apply_migrations(ctx, script, plan)
             state_workers.deploy(script, version)
@@ -492,13 +495,54 @@ class FakeCloudflare:
             metadata["bindings"] = bindings
             version = state_workers.Version(
                 new_uuid(), len(script.versions) + 1, modules, metadata, bindings, cur.main_module, cur.body_part,
-                state_workers.content_hash(body), {"workers/triggered_by": "upload"}, source=source)
+                state_workers.content_hash(body), {"workers/triggered_by": "upload"}, source=source, assets=cur.assets)
             script.versions.append(version)
             split = [{"version_id": version.id, "percentage": float(percentage)}]
             if percentage < 100:
                 split.append({"version_id": cur.id, "percentage": 100.0 - float(percentage)})
             script.deployments.append(state_workers.Deployment(new_uuid(), split, {}, source=source))
             return version
+
+    # -- static assets (state_assets) -----------------------------------------------------------------
+    @property
+    def asset_uploads(self) -> list[tuple[str, list[str]]]:
+        """Accepted bucket uploads, oldest first: (session jwt, [hashes in part order]) per request."""
+        return [(jwt, list(hashes)) for jwt, hashes in self.state.asset_uploads]
+
+    @property
+    def asset_store(self) -> dict[str, bytes]:
+        """The default account's stored asset files: hash -> decoded bytes."""
+        return {h: a.data for h, a in self.state.asset_store.get(self.account_id, {}).items()}
+
+    @property
+    def asset_content_types(self) -> dict[str, str | None]:
+        """The Content-Type each stored file was uploaded with (None: `application/null` or none)."""
+        return {h: a.content_type for h, a in self.state.asset_store.get(self.account_id, {}).items()}
+
+    @property
+    def asset_sessions(self) -> list[state_assets.AssetSession]:
+        """The default account's upload sessions, oldest first (`.manifest`, `.buckets`, `.missing`, `.jwt`)."""
+        return [s for s in self.state.asset_sessions.values() if s.account_id == self.account_id]
+
+    def add_asset(self, hash: str, data: bytes, *, content_type: str | None = None,  # noqa: A002 - the API's word
+                  account_id: str | None = None) -> None:
+        """Put a file in the account's asset store, as an earlier deploy would have (no checks)."""
+        with self.lock:
+            state_assets.account_store(self.state, account_id or self.account_id)[hash] = \
+                state_assets.StoredAsset(data, content_type)
+
+    def script_assets(self, name: str, account_id: str | None = None) -> state_assets.VersionAssets | None:
+        """The live version's assets of a Worker (`.manifest`: path -> {hash, size}; `.config`: the
+        uploaded metadata.assets.config), or None. KeyError if the Worker was never uploaded."""
+        return self.script(name, account_id).current.assets
+
+    def expire_asset_sessions(self, *, completion_tokens: bool = False) -> int:
+        """Expire every upload session now (uploads then get 401 `assets_session_expired`), and with
+        `completion_tokens=True` every unredeemed completion token (script uploads: 400
+        `assets_jwt_expired`); returns how many. The jwts' `exp` claims are not rewritten: to hand
+        out jwts whose `exp` is already past, set `state.config.asset_jwt_ttl` to a negative number."""
+        with self.lock:
+            return state_assets.expire(self.state, completion_tokens=completion_tokens)
 
     # -- reading state ------------------------------------------------------------------------------
     @property

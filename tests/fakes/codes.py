@@ -133,6 +133,39 @@ DEFAULT_ERRORS: dict[str, ErrorSpec] = {
     # mock of wrangler/src/__tests__/secret.test.ts; status unverified
     "secret_version_not_deployed": ErrorSpec(400, 10215, "latest is not deployed"),
     "cron_invalid": ErrorSpec(400, 10100, "Invalid cron expression '{cron}'"),  # unverified
+    # -- static assets (state_assets; research-16 A6: wrangler handles no asset-specific code, and the
+    # real codes for bad manifests, bad or expired jwts and count limits are unknown) -------------
+    # Every code, status and text in this group is UNVERIFIED unless its comment says otherwise.
+    # Session manifest: 10001 is the fake's bad-request code (miniflare local-explorer, above).
+    "assets_manifest_invalid": ErrorSpec(400, 10001, "Invalid assets manifest: {detail}"),
+    # the 25 MiB per-file limit (workers-shared constants.ts MAX_ASSET_SIZE, research A3); text after
+    # wrangler's "Asset too large" error
+    "asset_too_large": ErrorSpec(400, 10001, "Asset too large: {path} has {size} bytes; Cloudflare Workers supports "
+                                             "assets with sizes of up to 25 MiB ({limit} bytes)"),
+    # 20,000 (Free) / 100,000 (Paid) files per version (Workers limits page, research A3); text after
+    # miniflare's "Maximum number of assets exceeded"
+    "assets_too_many": ErrorSpec(400, 10001, "Maximum number of assets exceeded: {count} files; this account "
+                                             "supports up to {limit} assets in a version"),
+    # The upload endpoint's credentials. 401 for a bearer that is not a live session jwt (the API
+    # token included): the brief's choice; 10000 is Cloudflare's generic authentication code (above).
+    "assets_upload_unauthorized": ErrorSpec(401, 10000, "Authentication error: {detail}"),
+    # "Expired JWT" is the text of the Pages asset service (workers-sdk#3773, a 403 with a plain-text
+    # body there); for Workers assets an envelope with 401/10000 is the fake's choice
+    "assets_session_expired": ErrorSpec(401, 10000, "Expired JWT"),
+    "assets_upload_invalid": ErrorSpec(400, 10001, "Invalid assets upload: {detail}"),
+    "asset_not_requested": ErrorSpec(400, 10001, "Invalid assets upload: file {hash} was not requested by this "
+                                                 "upload session"),
+    "asset_size_mismatch": ErrorSpec(400, 10001, "Invalid assets upload: file {hash} has {size} bytes, the manifest "
+                                                 "says {expected}"),
+    # metadata.assets on a script/version upload: 10021, the upload validation code (workers-docs scripts.md)
+    "assets_jwt_invalid": ErrorSpec(400, 10021, "Invalid assets completion token: {detail}"),
+    "assets_jwt_expired": ErrorSpec(400, 10021, "The assets completion token has expired"),
+    "assets_jwt_used": ErrorSpec(400, 10021, "The assets completion token has already been used"),
+    # the text is a real answer quoted in alchemy-run/alchemy PR #914 ("BadRequest: Cannot use an assets
+    # binding without assets"); code unverified
+    "assets_binding_without_assets": ErrorSpec(400, 10021, "Cannot use an assets binding without assets"),
+    "assets_keep_without_assets": ErrorSpec(400, 10021, "keep_assets is set but the Worker has no assets to keep"),
+    "assets_only_invalid": ErrorSpec(400, 10021, "An assets-only upload (no main_module) {detail}"),
     # -- zone routes: codes, statuses and texts from workers-docs routes.md ---------------------
     "duplicate_route": ErrorSpec(409, 10020, "workers.api.error.duplicate_route"),
     "route_not_found": ErrorSpec(404, 10005, "workers.api.error.not_found"),

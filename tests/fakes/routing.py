@@ -56,6 +56,9 @@ class Route:
     # path; every entry cites its evidence where the route is defined. The fake drops every
     # other undeclared parameter before the handler runs, as the real API ignores them.
     extra_params: tuple[str, ...] = ()
+    # How the caller is authenticated: "api" (token or global key, state_accounts.authenticate) or
+    # "assets_jwt" (an assets upload session jwt instead of a token, state_assets.authenticate_upload).
+    auth: str = "api"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The fake Cloudflare's in-memory state: one `State` object holding every product's data.
 
 Core records (user, accounts, zones, API tokens) are defined here; each product module
-(state_workers, state_triggers, state_kv, state_dns, state_cache, state_queues, state_workflows,
-state_storage) defines its own records and handlers and keeps them in the matching `State`
+(state_workers, state_assets, state_triggers, state_kv, state_dns, state_cache, state_queues,
+state_workflows, state_storage) defines its own records and handlers and keeps them in the matching `State`
 field. `new_state()` builds the default world:
 one user, one account with a fixed id, one all-permission token, no zones.
 """
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tests.fakes.wire import now_iso
 
 if TYPE_CHECKING:
+    from tests.fakes.state_assets import AssetSession, CompletionToken, StoredAsset
     from tests.fakes.state_cache import Purge, TokenBucket
     from tests.fakes.state_kv import Namespace
     from tests.fakes.state_queues import Queue
@@ -128,7 +129,7 @@ class User:
 class Principal:
     """Who sent a request: a token, or the user's global key (which may do everything)."""
 
-    kind: Literal["token", "global_key"]
+    kind: Literal["token", "global_key", "assets_session"]  # assets_session: an assets upload jwt (state_assets)
     token: Token | None = None
 
     def allows(self, scope: str | None) -> bool:
@@ -176,6 +177,15 @@ class Config:
     # default because tests/e2e/test_init_deploy.py deploys a corpus file whose D1 id no test seeds
     # (and tests/fakes may not edit that file); tests that want the real behaviour turn it on.
     d1_bindings_must_exist: bool = False
+    # Static assets (state_assets): how a session groups the files it asks for. Buckets are
+    # server-decided (UNVERIFIED sizes); the nearest evidence is wrangler's client-side bucketing
+    # of the same kind of upload for Pages, 2000 files and 40 MiB per bucket (packages/wrangler/
+    # src/pages/constants.ts MAX_BUCKET_FILE_COUNT, MAX_BUCKET_SIZE), and the deploy helper's
+    # comment "50 MiB per bucket" (research-16 A3). Tests that need many buckets lower these.
+    asset_bucket_max_files: int = 2000
+    asset_bucket_max_bytes: int = 40 * 1024 * 1024
+    # Lifetime of upload and completion jwts: "valid for one hour" (Cloudflare docs, static-assets/direct-upload)
+    asset_jwt_ttl: float = 3600.0
 
 
 @dataclass
@@ -198,6 +208,10 @@ class State:
     r2_buckets: dict[tuple[str, str, str], Bucket] = field(default_factory=dict)  # (account, jurisdiction, name)
     d1: dict[str, Database] = field(default_factory=dict)  # database uuid -> Database
     workflows: dict[tuple[str, str], Workflow] = field(default_factory=dict)  # (account id, name) -> Workflow
+    asset_store: dict[str, dict[str, StoredAsset]] = field(default_factory=dict)  # account id -> hash -> file
+    asset_sessions: dict[str, AssetSession] = field(default_factory=dict)  # session jwt -> session
+    asset_completions: dict[str, CompletionToken] = field(default_factory=dict)  # completion jwt -> token
+    asset_uploads: list[tuple[str, list[str]]] = field(default_factory=list)  # (session jwt, hashes) per bucket
     config: Config = field(default_factory=Config)
 
     def account_scripts(self, account_id: str) -> dict[str, Script]:

@@ -62,7 +62,9 @@ def patch_settings(ctx: Ctx) -> dict[str, Any]:
             setattr(script, key, settings[key])
     if any(k in settings for k in ("bindings", "compatibility_date", "compatibility_flags")):
         cur = script.current
-        meta = {k: v for k, v in cur.metadata.items() if k not in ("annotations", "migrations")}
+        meta = {k: v for k, v in cur.metadata.items() if k not in ("annotations", "migrations", "assets", "keep_assets")}
+        if cur.assets is not None:  # a settings change keeps the assets (its completion token is spent)
+            meta["keep_assets"] = True
         meta.update({k: settings[k] for k in ("bindings", "compatibility_date", "compatibility_flags", "annotations")
                      if k in settings})
         if "bindings" not in settings:

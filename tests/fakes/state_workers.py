@@ -12,7 +12,9 @@ keeps earlier bindings of the listed types (§2.2). Simplification: secrets are 
 a version uploaded but not yet deployed already sees secret changes it carries. Durable Object
 migrations (`metadata.migrations`) are checked and applied step by step (`plan_migrations`,
 research notes 14-15 A1); queue, R2 and D1 bindings must name resources of the account
-(`_check_binding`, issue 14).
+(`_check_binding`, issue 14). Static assets (`metadata.assets` / `keep_assets`, research-16 A5) are
+checked and attached to the version by `state_assets.assets_of_upload`; an assets-only upload has
+only the metadata part.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes import multipart, state_queues, state_storage
+from tests.fakes import multipart, state_assets, state_queues, state_storage
 from tests.fakes.routing import Ctx, Route
 from tests.fakes.wire import Fail, Reply, content_hash, new_id, new_uuid, now_iso, paginate
 
@@ -73,6 +75,10 @@ class Version:
     # Durable Object migrations of a version upload, applied when a deployment first serves it
     # (the server defers reconciliation to the deploy: workers-sdk deploy-helpers versions-upload.ts)
     pending_migrations: dict[str, Any] | None = None
+    # Static assets of the version (manifest + config, state_assets) and the completion token that
+    # brought them, redeemed when the upload is committed (`state_assets.redeem`).
+    assets: state_assets.VersionAssets | None = None
+    assets_token: str | None = field(default=None, repr=False)
 
     @property
     def compatibility_date(self) -> str | None:
@@ -186,7 +192,7 @@ class Script:
             "usage_model": self.usage_model, "compatibility_date": v.compatibility_date,
             "compatibility_flags": v.compatibility_flags, "logpush": self.logpush,
             "tail_consumers": self.tail_consumers, "observability": self.observability,
-            "has_assets": False, "has_modules": v.main_module is not None, "last_deployed_from": "api",
+            "has_assets": v.assets is not None, "has_modules": v.main_module is not None, "last_deployed_from": "api",
             "migration_tag": self.migration_tag,
         }
         if self.placement:
@@ -448,6 +454,13 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
     (api-notes §1.3: "strict = fail if an inherit binding cannot be resolved", SDK docstring).
     `migrations` are checked (`plan_migrations`) and so are Durable Object bindings against them
     (`_check_do_bindings`; `version_upload`: the migrations are not applied until deployed).
+    Assets (`state_assets.assets_of_upload`): with `metadata.assets` (or `keep_assets`) and neither
+    main_module nor body_part the upload is assets-only, which wrangler sends as the metadata part
+    alone with no bindings (create-worker-upload-form.ts short circuit, research-16 A5): module parts
+    or bindings there are refused (no evidence of the server's answer: the less forgiving choice;
+    wrangler itself refuses an assets binding without a Worker). An `assets` binding needs assets on
+    the version ("Cannot use an assets binding without assets", alchemy-run/alchemy PR #914); more
+    than one is refused (wrangler sends at most one, create-worker-upload-form.ts; unverified).
     """
     meta_parts = [p for p in parts if p.name == "metadata"]
     if not meta_parts:
@@ -460,11 +473,18 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
         raise Fail("script_invalid", detail="metadata must be a JSON object")
     modules = {p.name: Module(p.name, p.content_type or "application/octet-stream", p.data)
                for p in parts if p.name != "metadata"}
+    assets, assets_token = state_assets.assets_of_upload(ctx, script, metadata)
     main, body_part = metadata.get("main_module"), metadata.get("body_part")
     entry = main if main is not None else body_part
     if entry is None:
-        raise Fail("script_invalid", detail="metadata names neither main_module nor body_part")
-    if entry not in modules:
+        if assets is None:
+            raise Fail("script_invalid", detail="metadata names neither main_module nor body_part")
+        if modules:
+            raise Fail("assets_only_invalid", detail=f"must not upload module parts ({', '.join(sorted(modules))}); "
+                                                     "name the entry in main_module")
+        if metadata.get("bindings"):
+            raise Fail("assets_only_invalid", detail="cannot have bindings: there is no Worker script to bind them to")
+    elif entry not in modules:
         raise Fail("script_invalid", detail=f'No such module "{entry}". main_module must name an uploaded part')
     size = sum(len(m.content) for m in modules.values())  # every part counts, source maps too (unverified)
     if size > ctx.state.config.script_size_limit:
@@ -500,6 +520,11 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
                 secret_removed.add(b["name"])
     keep = set(metadata.get("keep_bindings") or []) - SECRET_TYPES  # secrets are always kept
     resolved += [dict(b) for n, b in prev.items() if b["type"] in keep and n not in seen]
+    asset_bindings = [b for b in resolved if b["type"] == "assets"]
+    if asset_bindings and assets is None:
+        raise Fail("assets_binding_without_assets")
+    if len(asset_bindings) > 1:
+        raise Fail("script_invalid", detail="at most one binding of type assets")
     plan = plan_migrations(ctx, script, metadata)
     _check_do_bindings(ctx.p.get("script_name", ""), bindings_in, plan, exported_names(modules, main),
                        version_upload=version_upload)
@@ -514,7 +539,7 @@ def build_version(ctx: Ctx, script: Script | None, parts: list[multipart.Part], 
     # tag 20) are the schema's maxLength, which the validator enforces.
     annotations = dict(metadata.get("annotations") or {}) if not immediate else {}
     version = Version(new_uuid(), number, modules, metadata, resolved, main, body_part if main is None else None,
-                      etag, annotations)
+                      etag, annotations, assets=assets, assets_token=assets_token)
     return version, secret_set, secret_removed
 
 
@@ -555,7 +580,7 @@ def redeploy_current(script: Script, source: str) -> None:
     """
     cur = script.current
     v = Version(new_uuid(), len(script.versions) + 1, cur.modules, cur.metadata, cur.bindings, cur.main_module,
-                cur.body_part, cur.etag, {"workers/triggered_by": "secret"}, source=source)
+                cur.body_part, cur.etag, {"workers/triggered_by": "secret"}, source=source, assets=cur.assets)
     script.versions.append(v)
     deploy(script, v, {"workers/triggered_by": "secret"})
 
@@ -599,6 +624,7 @@ def upload_script(ctx: Ctx) -> dict[str, Any]:
                                 subdomain_enabled=ctx.state.config.new_script_subdomain_enabled)
     scripts[script.name] = script
     script.versions.append(version)
+    state_assets.redeem(ctx.state, version)
     apply_secrets(script, secret_set, removed)
     meta = version.metadata
     apply_migrations(ctx, script, plan)
@@ -619,7 +645,9 @@ def upload_version(ctx: Ctx) -> dict[str, Any]:
     version, secret_set, removed = build_version(ctx, script, _upload_parts(ctx),
                                                  strict_inherit=ctx.req.q("bindings_inherit") == "strict",
                                                  version_upload=True)
-    if version.main_module is None:  # "Versions API requires main_module" (api-notes §2.2)
+    # "Versions API requires main_module" (api-notes §2.2), except for an assets-only upload, which
+    # `wrangler versions upload` sends to this endpoint without one (versions-upload.ts, research-16 A5)
+    if version.main_module is None and not (version.body_part is None and version.assets is not None):
         raise Fail("script_invalid", detail="the versions API requires main_module")
     # tags are "not available for version uploads" (Cloudflare docs, workers/configuration/
     # multipart-upload-metadata). Migrations are taken: `wrangler versions upload` sends them
@@ -629,6 +657,7 @@ def upload_version(ctx: Ctx) -> dict[str, Any]:
     if isinstance(version.metadata.get("migrations"), dict):
         version.pending_migrations = version.metadata["migrations"]
     script.versions.append(version)
+    state_assets.redeem(ctx.state, version)
     apply_secrets(script, secret_set, removed)
     return script.version_api(version, ctx.state.user.email, ctx.state.user.id)
 

@@ -57,7 +57,7 @@ class UploadForm:
     def summary(self) -> dict[str, Any]:
         """Modules with sizes and bindings by name and type (for plans, dry runs and --json)."""
         return {
-            "main_module": self.metadata["main_module"],
+            "main_module": self.metadata.get("main_module"),
             "modules": [{"name": name, "type": ctype, "size": len(content)}
                         for name, (_fn, content, ctype) in self.parts[1:]],
             "bindings": [{"name": b["name"], "type": b["type"]} for b in self.bindings],
@@ -96,12 +96,36 @@ def build_bindings(project: Project, resolved: Resolved) -> list[dict[str, Any]]
         if needed is not None and spec.get(needed) is None and needed not in extra:
             raise ValueError(f"no {needed} for the {kind.label} binding {spec.name}")
         out.append(kind.wire(spec, extra))
+    if project.assets is not None and project.assets.binding:  # [assets] binding (api-notes §2.3)
+        out.append({"type": "assets", "name": project.assets.binding})
     return out
 
 
+ASSETS_JWT_PENDING = "<the assets upload's completion token>"
+
+
+def assets_metadata(project: Project, bundle: Bundle, jwt: str | None) -> dict[str, Any]:
+    """`metadata.assets`: the completion token and the serving config, with `_headers`/`_redirects` as
+    the files' text (research-16 A5; Cloudflare parses them). Keys left unset are not sent."""
+    assert project.assets is not None
+    config = project.assets.config()
+    if bundle.assets is not None and bundle.assets.redirects is not None:
+        config["_redirects"] = bundle.assets.redirects
+    if bundle.assets is not None and bundle.assets.headers is not None:
+        config["_headers"] = bundle.assets.headers
+    return {"jwt": jwt or ASSETS_JWT_PENDING, "config": config}
+
+
 def build_metadata(project: Project, bundle: Bundle, resolved: Resolved,
-                   migrations: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The `metadata` part; `migrations` are the pending Durable Object migrations, if any."""
+                   migrations: Mapping[str, Any] | None = None, assets_jwt: str | None = None) -> dict[str, Any]:
+    """The `metadata` part; `migrations` are the pending Durable Object migrations, if any;
+    `assets_jwt` the completion token of this deploy's assets upload."""
+    if bundle.assets_only:  # only the metadata part: no module, no bindings (research-16 A5)
+        only: dict[str, Any] = {"assets": assets_metadata(project, bundle, assets_jwt),
+                                "compatibility_date": project.compatibility_date}
+        if flags := sent_compatibility_flags(project):
+            only["compatibility_flags"] = flags
+        return only
     meta: dict[str, Any] = {
         "main_module": bundle.main_module,
         "bindings": build_bindings(project, resolved),
@@ -119,6 +143,8 @@ def build_metadata(project: Project, bundle: Bundle, resolved: Resolved,
         meta["limits"] = dict(project.limits)
     if migrations:
         meta["migrations"] = dict(migrations)
+    if project.assets is not None:
+        meta["assets"] = assets_metadata(project, bundle, assets_jwt)
     return meta
 
 
@@ -130,16 +156,18 @@ def content_hash(bundle: Bundle, metadata: Mapping[str, Any]) -> str:
     the same hash (pending migrations force an upload on their own).
     """
     digest = hashlib.sha256()
-    digest.update(bundle.content_hash().encode())
+    digest.update(bundle.content_hash().encode())  # with the assets manifest's digest
     kept = {k: v for k, v in metadata.items() if k != "migrations"}
+    if isinstance(kept.get("assets"), dict):  # the token differs on every upload; the config does not
+        kept["assets"] = {k: v for k, v in kept["assets"].items() if k != "jwt"}
     digest.update(json.dumps(kept, sort_keys=True, separators=(",", ":")).encode())
     return digest.hexdigest()[:32]
 
 
 def build_upload_form(project: Project, bundle: Bundle, resolved: Resolved | None = None, *,
-                      migrations: Mapping[str, Any] | None = None) -> UploadForm:
+                      migrations: Mapping[str, Any] | None = None, assets_jwt: str | None = None) -> UploadForm:
     """The complete upload form; bindings a deploy provisions take their ids or names from `resolved`."""
-    meta = build_metadata(project, bundle, resolved or {}, migrations)
+    meta = build_metadata(project, bundle, resolved or {}, migrations, assets_jwt)
     digest = content_hash(bundle, meta)
     parts: list[Part] = [("metadata", (None, json.dumps(meta, separators=(",", ":")).encode(), "application/json"))]
     for module in bundle.modules:

@@ -103,7 +103,9 @@ def targets_for(config_path: Path, project: Project | None = None, inputs: Itera
     if project is None:
         return WatchTargets(config_path)
     out = _real(outdir or project.root / "dist")
-    trees: list[Path] = [_real(project.main.parent)]
+    trees: list[Path] = [_real(project.main.parent)] if project.main is not None else []
+    if project.assets is not None:  # a changed file in the folder is a new deploy of the assets
+        trees.append(_real(project.assets.directory))
     files: set[Path] = set()
     for extra in map(_real, project.build.watch_dirs):
         if extra.is_file():
@@ -115,7 +117,11 @@ def targets_for(config_path: Path, project: Project | None = None, inputs: Itera
         if "node_modules" not in path.parts and not any(_under(path, t) for t in trees):
             files.add(path)
     files.discard(config_path)
-    return WatchTargets(config_path, tuple(trees), frozenset(files), (out,))
+    # The bundle's own output is ignored, unless it is where the assets are (an assets-only
+    # Worker writes no bundle, and a site in dist/ is the thing to watch).
+    ignored = () if project.main is None or (project.assets is not None and _under(
+        _real(project.assets.directory), out)) else (out,)
+    return WatchTargets(config_path, tuple(trees), frozenset(files), ignored)
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,10 +225,16 @@ class CloudflareClient:
         data: Mapping[str, Any] | None = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        bearer: str | None = None,
     ) -> Envelope:
-        """Send a request and return the whole successful envelope."""
+        """Send a request and return the whole successful envelope.
+
+        `bearer` authenticates this request with that token instead of the user's credentials
+        (the assets upload takes its session's JWT, api-notes §2.5): the API token, or the
+        global key and email, are not sent with it.
+        """
         response = self._send(method, path, params=params, json=json, files=files, data=data,
-                              content=content, headers=headers)
+                              content=content, headers=headers, bearer=bearer)
         return self._unwrap(method, path, response)
 
     def call_raw(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
@@ -316,7 +322,7 @@ class CloudflareClient:
         raise PaginationError(path, f"more than {MAX_PAGES} pages")
 
     # -- internals -------------------------------------------------------------------
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, *, bearer: str | None = None, **kwargs: Any) -> httpx.Response:
         method = method.upper()
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         deadline: float | None = None
@@ -328,6 +334,10 @@ class CloudflareClient:
                 self.request_count += 1
             started = time.perf_counter()
             request = self._http.build_request(method, path, **kwargs)
+            if bearer is not None:
+                for name in ("X-Auth-Key", "X-Auth-Email"):
+                    request.headers.pop(name, None)
+                request.headers["Authorization"] = f"Bearer {bearer}"
             if deadline is None:  # one deadline for the call, its retries included
                 size = int(request.headers.get("content-length") or 0)
                 deadline = time.monotonic() + deadline_for(self.timeout, size)

@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from cfworker.bundle.esbuild import (
     METAFILE_NAME,
@@ -37,6 +38,9 @@ from cfworker.bundle.esbuild import (
     upload_sourcemap,
 )
 from cfworker.bundle.model import Bundle, Module
+
+if TYPE_CHECKING:
+    from cfworker.assets.manifest import AssetManifest
 from cfworker.bundle.rules import match_rule
 from cfworker.bundle.runner import BUILD_COMMAND_TIMEOUT, TOOL_TIMEOUT, Runner, shell_argv
 from cfworker.config.model import Project
@@ -72,17 +76,23 @@ def output_folder(project: Project, outdir: Path | None) -> tuple[Path, str | No
     """Where the bundle goes, and a note when the default had to move.
 
     `main` inside the default `dist/` (a prebuilt entry, e.g. a framework's output) would be
-    overwritten or removed by our build there; the bundle then goes to `.cfworker/dist`.
+    overwritten or removed by our build there, and a bundle inside the [assets] folder would be
+    uploaded as a public file; the bundle then goes to `.cfworker/dist`.
     """
     root = project.root
     if outdir is not None:
         return Path(os.path.normpath(root / outdir)), None
     default = Path(os.path.normpath(root / "dist"))
-    main = Path(os.path.normpath(project.main))
+    main = Path(os.path.normpath(project.entry))
+    moved = Path(os.path.normpath(root / ".cfworker" / "dist"))
     if main == default or default in main.parents:
-        moved = Path(os.path.normpath(root / ".cfworker" / "dist"))
         return moved, (f"main ({main.relative_to(root).as_posix()}) is inside dist/, where cfworker writes its "
                        "bundle by default; the bundle goes to .cfworker/dist instead")
+    assets = Path(os.path.normpath(project.assets.directory)) if project.assets is not None else None
+    if assets is not None and (assets == default or assets in default.parents or default in assets.parents):
+        # The bundle must not become a public asset, nor a site build's output be cleaned away.
+        return moved, ("the [assets] directory holds dist/, where cfworker writes its bundle by default; "
+                       "the bundle goes to .cfworker/dist instead")
     return default, None
 
 
@@ -129,12 +139,18 @@ def build_project(
     """
     start = time.perf_counter()
     root = project.root
-    outdir, moved = output_folder(project, outdir)  # an absolute outdir replaces root
     command_ms = None
-    if project.build.command:
+    if project.build.command:  # it may write main, or the assets folder (a site generator)
         command_ms = run_build_command(project, runner=runner, log_output=log, environ=environ)
-        if not project.main.is_file():
-            raise BundleError(f"main: the entry module {project.main} does not exist after the [build] command ran",
+    assets = _read_assets(project)
+    if project.main is None:  # assets-only: nothing to bundle
+        assert assets is not None
+        return Bundle(main_module="", modules=(), sourcemap=None, outdir=outdir or root / "dist", assets=assets,
+                      command_ms=command_ms, total_ms=_ms(time.perf_counter() - start))
+    outdir, moved = output_folder(project, outdir)  # an absolute outdir replaces root
+    if project.build.command:
+        if not project.entry.is_file():
+            raise BundleError(f"main: the entry module {project.entry} does not exist after the [build] command ran",
                               hint=f"make `{project.build.command}` write it, or set main to the file it writes")
 
     prepare_outdir(outdir, root)
@@ -177,7 +193,7 @@ def build_project(
     modules = [Module(main_name, rewritten, "esm"), *_rule_modules(project, meta, outdir)]
     sourcemap = None
     if project.build.sourcemap is not False and map_file.exists():
-        entry_dir = posixpath.dirname(PurePath(os.path.relpath(project.main, root)).as_posix())
+        entry_dir = posixpath.dirname(PurePath(os.path.relpath(project.entry, root)).as_posix())
         uploaded = upload_sourcemap(map_file.read_bytes(), main_name,
                                     PurePath(os.path.relpath(outdir, root)).as_posix(), entry_dir or ".",
                                     polyfills_dir)
@@ -195,6 +211,7 @@ def build_project(
         modules=tuple(modules),
         sourcemap=sourcemap,
         upload_sourcemap=bool(project.build.sourcemap),
+        assets=assets,
         outdir=outdir,
         warnings=tuple(warnings),
         inputs=tuple(Path(os.path.normpath(root / p)) for p in meta.source_files()),
@@ -203,6 +220,17 @@ def build_project(
         command_ms=command_ms,
         total_ms=_ms(time.perf_counter() - start),
     )
+
+
+def _read_assets(project: Project) -> AssetManifest | None:
+    """The [assets] folder's manifest (its limits checked here, before any write), or None."""
+    if project.assets is None:
+        return None
+    from cfworker.assets.manifest import build_manifest
+
+    directory = project.assets.directory
+    return build_manifest(directory, display=_relative_posix(directory, project.root) or str(directory),
+                          cache=project.root / ".cfworker" / "assets-hashes.json")
 
 
 def _relative_posix(path: Path, root: Path) -> str | None:

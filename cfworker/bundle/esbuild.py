@@ -29,9 +29,9 @@ ASSET_NAMES = "[name]-[hash]"
 def entry_path(project: Project) -> str:
     """The entry as esbuild should see it: relative to the project root when inside it."""
     try:
-        return PurePath(project.main).relative_to(project.root).as_posix()
+        return PurePath(project.entry).relative_to(project.root).as_posix()
     except ValueError:
-        return str(project.main)
+        return str(project.entry)
 
 
 def node_flags(project: Project, polyfills: Path | None) -> list[str]:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from cfworker.assets.manifest import AssetManifest
 
 ModuleType = Literal["esm", "text", "data", "wasm", "sourcemap"]
 
@@ -68,6 +71,7 @@ class Bundle:
     sourcemap: Module | None
     outdir: Path
     upload_sourcemap: bool = True
+    assets: AssetManifest | None = None  # the [assets] folder, read and hashed
     warnings: tuple[str, ...] = ()
     inputs: tuple[Path, ...] = ()  # source files esbuild read (watch mode observes these)
     exports: tuple[str, ...] | None = None  # names the main module exports (esbuild metafile); None: unknown
@@ -76,12 +80,23 @@ class Bundle:
     total_ms: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.assets_only:
+            if self.modules or self.assets is None:
+                raise ValueError("an assets-only bundle has assets and no modules")
+            return
         if not self.modules or self.modules[0].name != self.main_module:
             raise ValueError(f"the first module must be the main module {self.main_module!r}")
 
     @property
+    def assets_only(self) -> bool:
+        """No Worker code: Cloudflare serves the assets folder alone (main_module is "")."""
+        return self.main_module == ""
+
+    @property
     def main(self) -> Module:
-        """The entry module (an ES module)."""
+        """The entry module (an ES module); an assets-only bundle has none."""
+        if self.assets_only:
+            raise ValueError("an assets-only bundle has no main module")
         return self.modules[0]
 
     @property
@@ -103,6 +118,8 @@ class Bundle:
         import hashlib  # lazily: loading OpenSSL costs ~3 ms, and `cfworker build` rarely needs it
 
         digest = hashlib.sha256()
+        if self.assets is not None:
+            digest.update(b"assets\0" + self.assets.digest().encode())
         for part in self.parts:
             for field in (part.name.encode(), part.type.encode(), part.content):
                 # Length-prefix each field so ("ab", "c") and ("a", "bc") hash differently.

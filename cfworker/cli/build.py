@@ -85,6 +85,9 @@ def _report(project: Project, bundle: Bundle, tool: EsbuildBinary, gzip_total: i
              "gzip_size": m.gzip_size(), "path": str(bundle.outdir / m.name)}
             for m in bundle.parts
         ],
+        "assets": None if bundle.assets is None else {
+            "directory": str(bundle.assets.directory), "files": len(bundle.assets.files),
+            "size": bundle.assets.total_size},
         "sourcemap": None if bundle.sourcemap is None else {
             "path": str(bundle.outdir / bundle.sourcemap.name), "uploaded": bundle.upload_sourcemap},
         "total_size": bundle.total_size,
@@ -103,6 +106,13 @@ def _print_report(app: AppContext, project: Project, bundle: Bundle, gzip_total:
     ui = app.ui
     took = f"{bundle.total_ms:.0f} ms (esbuild {bundle.esbuild_ms:.0f} ms"
     took += f", [build] command {bundle.command_ms:.0f} ms)" if bundle.command_ms is not None else ")"
+    assets = bundle.assets
+    if assets is not None:
+        ui.info(f"  assets: {len(assets.files)} file(s), {human_size(assets.total_size)} from "
+                f"{_display(assets.directory, app.cwd)}")
+    if bundle.assets_only:
+        ui.success(f"Read the assets of {project.name} (assets-only Worker: no code to bundle)")
+        return
     ui.success(f"Built {project.name} in {took} into {_display(bundle.outdir, app.cwd)}")
     width = max(len(m.name) for m in bundle.parts)
     for m in bundle.parts:

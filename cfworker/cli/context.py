@@ -196,7 +196,7 @@ class AppContext:
         that does not start raises BundleError; where workerd cannot run, the check is skipped
         with a note (auto) or an error (on).
         """
-        if mode == "off":
+        if mode == "off" or bundle.assets_only:  # an assets-only Worker has no code to start
             return None
         from cfworker.dev.startcheck import check_startup
         from cfworker.dev.workerd import check_host, find_workerd

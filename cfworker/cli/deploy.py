@@ -115,7 +115,11 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
 def _built_line(bundle: Any) -> str:
     from cfworker.ui import human_size
 
+    assets = bundle.assets
+    files = (f"{len(assets.files)} asset file(s) ({human_size(assets.total_size)})" if assets is not None else "")
+    if bundle.assets_only:
+        return f"Read {files} in {bundle.total_ms:.0f} ms (assets-only Worker: no code to bundle)"
     extra = len(bundle.modules) - 1
     more = f" + {extra} module(s)" if extra else ""
     return (f"Built {bundle.main_module} {human_size(bundle.main.size)} (gzip {human_size(bundle.gzip_size())})"
-            f"{more} in {bundle.total_ms:.0f} ms")
+            f"{more}{' + ' + files if files else ''} in {bundle.total_ms:.0f} ms")

@@ -248,9 +248,9 @@ def _after_write(app: AppContext, conversion: Conversion, target: Path) -> None:
     from cfworker.config.loader import load_project
 
     main = conversion.config.get("main")
-    main_path = target.parent / str(main)
+    main_path = target.parent / str(main) if main is not None else None  # None: an assets-only Worker
     warnings: list[str] = []
-    if main_path.is_file():
+    if main_path is None or main_path.is_file():
         _, warnings = load_project(target, env=None, cwd=app.cwd)
     if app.json_mode:
         app.ui.emit_json(_conversion_json(conversion, target, written=True))
@@ -263,7 +263,7 @@ def _after_write(app: AppContext, conversion: Conversion, target: Path) -> None:
     if lost:
         app.ui.warn(f"{_count(lost, 'key')} of {conversion.source} not carried over (listed above, --accept-loss); "
                     "the deployed Worker will not have them")
-    if not main_path.is_file():
+    if main_path is not None and not main_path.is_file():
         app.ui.warn(f"main = \"{main}\" does not exist yet; create it (or run your build) before `cfworker build`")
     if not app.json_mode:
         app.ui.info("Next:")

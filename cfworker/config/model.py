@@ -109,6 +109,33 @@ class MigrationSpec:
         return bool(self.deleted_classes or self.transferred_classes)
 
 
+HtmlHandling = Literal["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"]
+NotFoundHandling = Literal["none", "404-page", "single-page-application"]
+
+
+@dataclass(frozen=True, slots=True)
+class AssetsSpec:
+    """[assets]: a folder of static files Cloudflare serves in front of (or instead of) the Worker."""
+
+    directory: Path  # absolute
+    binding: str | None = None  # the Worker reads them with env.<binding>.fetch()
+    html_handling: HtmlHandling = "auto-trailing-slash"
+    not_found_handling: NotFoundHandling = "none"
+    run_worker_first: bool | tuple[str, ...] = False  # True, or route patterns (`/api/*`, `!/api/docs`)
+
+    def config(self) -> dict[str, Any]:
+        """`metadata.assets.config` as wrangler sends it (defaults left out)."""
+        out: dict[str, Any] = {}
+        if self.html_handling != "auto-trailing-slash":
+            out["html_handling"] = self.html_handling
+        if self.not_found_handling != "none":
+            out["not_found_handling"] = self.not_found_handling
+        if self.run_worker_first:
+            out["run_worker_first"] = list(self.run_worker_first) if isinstance(self.run_worker_first, tuple) \
+                else True
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class QueueConsumerSpec:
     """A [[queues.consumers]] entry: this Worker consumes `queue` with these settings."""
@@ -175,7 +202,7 @@ class Project:
     config_path: Path
     root: Path  # directory holding worker.toml; relative paths resolve against it
     name: str
-    main: Path  # absolute path of the entry module
+    main: Path | None  # absolute path of the entry module; None for an assets-only Worker
     compatibility_date: str
     env: str | None = None
     compatibility_flags: tuple[str, ...] = ()
@@ -202,7 +229,15 @@ class Project:
     limits: dict[str, Any] | None = None  # {cpu_ms?, subrequests?}: versioned, sent in the upload metadata
     tail_consumers: tuple[dict[str, Any], ...] | None = None  # non-versioned: [{service, environment?}]
     streaming_tail_consumers: tuple[dict[str, Any], ...] | None = None  # non-versioned: [{service}]
+    assets: AssetsSpec | None = None
     config_digest: str | None = None  # sha256 of the text validated (write-back checks it is unchanged)
+
+    @property
+    def entry(self) -> Path:
+        """`main`, for code that runs only when there is one (an assets-only Worker has no bundle)."""
+        if self.main is None:
+            raise ValueError(f"{self.name} is an assets-only Worker: it has no main module")
+        return self.main
 
     @property
     def wants_workers_dev(self) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Union
 
 from cfworker.bindings.table import KINDS
+from cfworker.config.assets import KEYS as ASSETS_KEYS
 from cfworker.config.consumers import KEYS as CONSUMER_KEYS
 from cfworker.config.migrations import KEYS as MIGRATION_KEYS
 
@@ -55,6 +56,7 @@ CONSUMER = Table("queues.consumers", {key: None for key in CONSUMER_KEYS})
 LIMITS = Table("limits", {"cpu_ms": None, "subrequests": None})
 TAIL = Table("tail_consumers", {"service": None, "environment": None})
 STREAMING_TAIL = Table("streaming_tail_consumers", {"service": None})
+ASSETS = Table("assets", {key: None for key in ASSETS_KEYS})
 
 
 def _binding_tables() -> dict[str, Node]:
@@ -80,7 +82,7 @@ _LAYER_KEYS: dict[str, Node] = {
     "minify": None, "define": OPEN, "rules": RULE, "keep_names": None, "upload_source_maps": None,
     "dns": DNS, "dns_batch_size": None, "purge": PURGE, "logpush": None, "observability": OPEN, "placement": PLACEMENT,
     "usage_model": None, "tags": None, "limits": LIMITS, "tail_consumers": TAIL,
-    "streaming_tail_consumers": STREAMING_TAIL,
+    "streaming_tail_consumers": STREAMING_TAIL, "assets": ASSETS,
 }
 TOP = Table("top", {**_LAYER_KEYS, "keep_vars": None, "env": Envs()})
 ENV = Table("env", dict(_LAYER_KEYS))
@@ -142,7 +144,8 @@ UNSUPPORTED: dict[tuple[str, str], Unsupported] = {
                                  'use compatibility_flags = ["nodejs_compat"] instead'),
     ("top", "legacy_env"): _err("removed in wrangler v3", "remove it: each [env.NAME] deploys as the Worker <name>-<env>"),
     ("top", "site"): _err("Workers Sites are not supported by cfworker", _NO_ASSETS),
-    ("top", "assets"): _err("static assets are not supported by cfworker", _NO_ASSETS),
+    ("assets", "experimental_serve_directly"): _err("replaced by run_worker_first in wrangler",
+                                                    "remove it; run_worker_first = true runs the Worker first"),
     ("top", "pages_build_output_dir"): _err("this is a Cloudflare Pages project",
                                             "deploy it with `wrangler pages deploy`; cfworker deploys Workers"),
     ("top", "containers"): _err("containers are not supported by cfworker: they need a container image built "

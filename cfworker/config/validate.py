@@ -22,6 +22,7 @@ from cfworker.bindings.kind import BindingSpec
 from cfworker.bindings.table import KINDS
 from cfworker.config import bindings as b
 from cfworker.config import sections as s
+from cfworker.config.assets import check_assets
 from cfworker.config.build import BuildLayer, check_build, compose_build
 from cfworker.config.checks import describe, expect_bool, expect_str_list, expect_table
 from cfworker.config.consumers import check_consumers
@@ -29,7 +30,16 @@ from cfworker.config.diagnostics import Diagnostics, key_path
 from cfworker.config.hooks import check_dns, check_dns_batch_size, check_purge
 from cfworker.config.locate import LineIndex
 from cfworker.config.migrations import check_migrations
-from cfworker.config.model import DnsRecordSpec, MigrationSpec, Project, PurgeSpec, QueueConsumerSpec, RouteSpec, VarSpec
+from cfworker.config.model import (
+    AssetsSpec,
+    DnsRecordSpec,
+    MigrationSpec,
+    Project,
+    PurgeSpec,
+    QueueConsumerSpec,
+    RouteSpec,
+    VarSpec,
+)
 from cfworker.config.schema import NOT_INHERITED
 from cfworker.config.structure import check_structure, strip_credentials
 
@@ -62,6 +72,7 @@ class _Layer:
     tail_consumers: tuple[dict[str, Any], ...] | None = None
     streaming_tail_consumers: tuple[dict[str, Any], ...] | None = None
     migrations: tuple[MigrationSpec, ...] | None = None
+    assets: AssetsSpec | None = None
     vars: tuple[VarSpec, ...] | None = None
     secrets: tuple[str, ...] | None = None
     bindings: dict[str, tuple[BindingSpec, ...]] = field(default_factory=dict)  # kind key -> what this layer sets
@@ -100,10 +111,12 @@ def validate(raw: dict[str, Any], *, config_path: Path, source_text: str | None 
                     f"this file has no [env.*] tables; add [env.{env}] or deploy without --env", line=0)
     project = _compose(d, config_path, top, env_layer, env, today)
     # With a [build] command, main may be what the command makes: the build checks it after running it.
-    if project is not None and is_file is not None and not project.build.command and not is_file(project.main):
+    if (project is not None and project.main is not None and is_file is not None and not project.build.command
+            and not is_file(project.main)):
         where = env_layer.path("main") if env_layer is not None and "main" in env_layer.raw else "main"
         d.error(where, f"the entry module {project.main} does not exist",
                 f"create it, or set main to your entry module (relative to {root})")
+
     return (None if d.has_errors() else project), d
 
 
@@ -131,6 +144,10 @@ def _layer(d: Diagnostics, raw: dict[str, Any], prefix: str, root: Path, today: 
         layer.vars = b.check_vars(d, p("vars"), raw["vars"], layer.names)
     if "secrets" in raw:
         layer.secrets = b.check_secrets(d, p("secrets"), raw["secrets"], layer.names)
+    if "assets" in raw:
+        layer.assets = check_assets(d, p("assets"), raw["assets"], root)
+        if layer.assets is not None and layer.assets.binding:
+            layer.names.append((layer.assets.binding, key_path(p("assets"), "binding")))
     layer.bindings = check_layer(d, raw, prefix, layer.names)
     check_unique_names(d, layer.names)
     if isinstance(raw.get("queues"), dict) and "consumers" in raw["queues"]:
@@ -170,13 +187,17 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
     name = _name(d, top, env, env_name)
     if env is not None and env_name is not None:
         _warn_not_inherited(d, top, env)
+    assets = inherit("assets")
     for key, example in (("main", '"src/index.ts"'), ("compatibility_date", f'"{today.isoformat()}"')):
         if key not in top.raw and (env is None or key not in env.raw):
-            d.error(key, "is required", f"add {key} = {example} at the top of the file")
+            if key == "main" and (assets is not None or "assets" in top.raw or (env and "assets" in env.raw)):
+                continue  # an assets-only Worker: Cloudflare serves the folder, no code is uploaded
+            d.error(key, "is required", f"add {key} = {example} at the top of the file "
+                    + ("(or an [assets] directory for a static site)" if key == "main" else ""))
     main, compatibility_date = inherit("main"), inherit("compatibility_date")
     selected = env if env is not None else top
     build = compose_build(d, top.build, env.build if env else None, env.prefix if env else None)
-    if name is None or main is None or compatibility_date is None:
+    if name is None or (main is None and assets is None) or compatibility_date is None:
         return None
     bindings: list[BindingSpec] = []
     for kind in KINDS:  # not inherited by [env.X], except the kinds the table marks inheritable
@@ -196,7 +217,7 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
         # tail consumers are @nonInheritable in wrangler (workers-utils config/environment.ts): an
         # [env.X] without its own keeps none rather than tailing into production's consumer.
         limits=inherit("limits"), tail_consumers=selected.tail_consumers,
-        streaming_tail_consumers=selected.streaming_tail_consumers,
+        streaming_tail_consumers=selected.streaming_tail_consumers, assets=assets,
     )
 
 

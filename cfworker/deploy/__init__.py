@@ -131,6 +131,10 @@ def run_deploy(
     if callable(bundle):
         bundle = bundle()
     plan = plan_deploy(project, bundle, snapshot, plan_options)
+    if bundle.assets is not None:  # which asset files are new: one upload session, reused by the upload
+        from cfworker.deploy.concerns.assets import ask_session
+
+        plan = ask_session(plan, client, account_id, bundle)
     if notes is not None and (extra := tuple(notes())):  # what ran beside the plan (the start-up check)
         plan = dataclasses.replace(plan, notes=extra + plan.notes)
     ui.lines(render_plan(plan))

@@ -63,7 +63,7 @@ class StartupResult:
 
             from cfworker.bundle.sourcemap import map_positions
 
-            base = posixpath.dirname(os.path.relpath(project.main, project.root).replace(os.sep, "/")) or "."
+            base = posixpath.dirname(os.path.relpath(project.entry, project.root).replace(os.sep, "/")) or "."
             said = [map_positions(line, bundle.main_module, bundle.sourcemap.content, base) for line in said]
         cause = next((line for line in said if "Uncaught" in line or "No such module" in line
                       or "Error" in line), said[-1] if said else "it printed nothing")

@@ -20,7 +20,7 @@ else:  # pragma: no cover
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "wrangler-corpus"
 CORPUS_FILES = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".toml", ".json", ".jsonc"))
-TEMPLATES = ["hello", "kv-cache", "scheduled", "typescript-router"]
+TEMPLATES = ["hello", "kv-cache", "scheduled", "static-site", "typescript-router"]
 
 
 def test_list_shows_every_template_on_one_line_each(tmp_path: Path) -> None:
@@ -28,7 +28,7 @@ def test_list_shows_every_template_on_one_line_each(tmp_path: Path) -> None:
     r = run_cli(["init", "--list"], cwd=tmp_path)
     assert r.code == 0, r
     lines = r.out.splitlines()
-    assert [line.split()[0] for line in lines] == ["hello", "kv-cache", "scheduled", "typescript-router"]
+    assert [line.split()[0] for line in lines] == TEMPLATES
     assert all(len(line.split(maxsplit=1)) == 2 for line in lines)
 
 
@@ -145,8 +145,9 @@ preview_id = "dev-only"
 [[migrations]]
 tag = "v1"
 new_sqlite_classes = ["Cart"]
-[assets]
-directory = "public"
+[[containers]]
+class_name = "Box"
+image = "./Dockerfile"
 '''
 
 
@@ -157,12 +158,12 @@ def test_from_wrangler_writes_worker_toml_and_lists_what_was_left(tmp_path: Path
     (tmp_path / "src" / "index.js").write_text("export default {}\n")
     refused = run_cli(["init", "--from-wrangler"], cwd=tmp_path)
     assert refused.code == 2, refused
-    assert "  - assets: static assets are not supported by cfworker" in refused.out
+    assert "  - containers: containers are not supported by cfworker" in refused.out
     assert "error: 1 key of wrangler.toml cannot be carried over (listed above): nothing written" in refused.err
     assert "--accept-loss" in refused.err and not (tmp_path / "worker.toml").exists()
     r = run_cli(["init", "--from-wrangler", "--accept-loss"], cwd=tmp_path)
     assert r.code == 0, r
-    assert "  - assets: static assets are not supported by cfworker" in r.out
+    assert "  - containers: containers are not supported by cfworker" in r.out
     assert "kv_namespaces[0].preview_id" in r.out and "account_id" in r.out
     assert "Wrote worker.toml (from wrangler.toml)" in r.out
     assert "warning: 1 key of wrangler.toml not carried over (listed above, --accept-loss)" in r.err
@@ -179,20 +180,20 @@ def test_from_wrangler_takes_a_file_path_and_json(tmp_path: Path) -> None:
     """--from-wrangler PATH converts that file; --json reports the result as one document."""
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "wrangler.jsonc").write_text('{"name": "a", "main": "w.js", // c\n"compatibility_date": '
-                                                     '"2024-01-01", "assets": {"directory": "public"},}')
+                                                     '"2024-01-01", "containers": [{"class_name": "B", "image": "x"}],}')
     refused = run_cli(["init", "--from-wrangler", "cfg/wrangler.jsonc", "--json"], cwd=tmp_path)
     assert refused.code == 2 and json.loads(refused.out)["written"] is False, refused
     r = run_cli(["init", "--from-wrangler", "cfg/wrangler.jsonc", "--json", "--accept-loss"], cwd=tmp_path)
     assert r.code == 0, r
     doc = json.loads(r.out)
-    assert doc["written"] is True and [d["path"] for d in doc["dropped"]] == ["assets"]
+    assert doc["written"] is True and [d["path"] for d in doc["dropped"]] == ["containers"]
     assert (tmp_path / "cfg" / "worker.toml").is_file()
     assert 'main = "w.js" does not exist yet' in r.err
 
 
 def test_from_wrangler_blocked_config_writes_nothing(tmp_path: Path) -> None:
-    """A config with no main: exit 2 naming `main`, no worker.toml written."""
-    (tmp_path / "wrangler.toml").write_text('name = "site"\ncompatibility_date = "2024-01-01"\n[assets]\ndirectory = "p"\n')
+    """A config with no main (and no [assets]): exit 2 naming `main`, no worker.toml written."""
+    (tmp_path / "wrangler.toml").write_text('name = "site"\ncompatibility_date = "2024-01-01"\n')
     r = run_cli(["init", "--from-wrangler"], cwd=tmp_path)
     assert r.code == 2, r
     assert "cannot convert wrangler.toml: wrangler.toml: main: is not set" in r.err
@@ -226,7 +227,7 @@ def test_from_wrangler_on_every_corpus_file_converts_or_names_the_key(tmp_path: 
     config = tomllib.loads((tmp_path / "worker.toml").read_text())
     assert config["name"] == "corpus-app"
     envs = config.get("env", {})
-    for main in {config["main"], *(e["main"] for e in envs.values() if "main" in e)}:
+    for main in {layer["main"] for layer in (config, *envs.values()) if "main" in layer}:  # assets-only: none
         (tmp_path / main).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / main).write_text("export default {}\n")
     for env in [None, *envs]:

@@ -8,6 +8,7 @@ it. A new concern is one module and one line here.
 from __future__ import annotations
 
 from cfworker.deploy.concern import Concern
+from cfworker.deploy.concerns.assets import AssetsConcern
 from cfworker.deploy.concerns.crons import CronsConcern
 from cfworker.deploy.concerns.dns import DnsConcern
 from cfworker.deploy.concerns.domains import DomainsConcern
@@ -27,6 +28,7 @@ CONCERNS: tuple[Concern, ...] = (
     ProvisionConcern("d1_databases"),
     MigrationsConcern(),
     ScriptConcern(),
+    AssetsConcern(),  # after the script decided to upload; its step runs first (provision phase)
     SettingsConcern(),
     WorkersDevConcern(),
     CronsConcern(),

@@ -105,5 +105,5 @@ class MigrationsConcern(Concern):
             if missing:
                 p.blockers.append(Blocker(
                     f"this worker's {what} class(es) {', '.join(missing)} are bound but not exported by the entry "
-                    f"module {p.project.main.name}",
+                    f"module {p.project.entry.name}",
                     f"export them from the entry module: export {{ {', '.join(missing)} }} from \"./...\""))

@@ -56,6 +56,8 @@ class UploadScript(StepBase):
         return "+" if self.is_new else "~"
 
     def describe(self) -> str:
+        if "main_module" not in self.form.metadata:
+            return f"{'create' if self.is_new else 'upload'} assets-only Worker {self.script!r} (no code)"
         summary = self.form.summary()
         size = sum(m["size"] for m in summary["modules"])
         verb = "create" if self.is_new else "upload"
@@ -183,11 +185,15 @@ class ScriptConcern(Concern):
             return {"id": workers_api.create_deployment(c, acct, step.script, version_id, message=message),
                     "version_id": version_id, "message": message}
         form = step.form
-        if step.pending:
+        jwt = run.state.get("assets.completion_jwt") if run.project.assets is not None else None
+        if run.project.assets is not None and not jwt:
+            raise RuntimeError("the assets step did not run before the script upload")  # the planner orders them
+        if step.pending or jwt:
             resolved = {b: dict(fields) for b, fields in step.resolved}
             for binding, field, ref in step.pending:
                 resolved.setdefault(binding, {})[field] = str(run.so_far.output_of(ref.step_key)[ref.field])
-            form = build_upload_form(run.project, run.bundle, resolved, migrations=form.metadata.get("migrations"))
+            form = build_upload_form(run.project, run.bundle, resolved, migrations=form.metadata.get("migrations"),
+                                     assets_jwt=jwt)
         started = time.perf_counter()
         # A new Worker (or one with migrations pending) is uploaded with the PUT, which also deploys it; an
         # existing one gets a new version that the DeployVersion step after this one puts live (api-notes §1.3).

@@ -191,3 +191,14 @@ def test_relative_outdir_is_taken_from_the_root_and_sourcemap_off_skips_the_map(
     project = replace(make_project(root), build=BuildSpec(sourcemap=False))
     bundle = build_project(project, outdir=Path("out"), runner=fake_esbuild(), esbuild_path="esbuild")
     assert bundle.outdir == root / "out" and bundle.sourcemap is None
+
+
+@pytest.mark.parametrize(("directory", "moved"), [("dist", True), ("dist/client", True), ("public", False)])
+def test_bundle_moves_out_of_an_assets_folder_that_holds_dist(directory: str, moved: bool) -> None:
+    """A bundle written into the [assets] folder would be uploaded as a public file: it goes to .cfworker/dist."""
+    from cfworker.bundle import output_folder
+    from cfworker.config.model import AssetsSpec
+
+    project = make_project(Path("/p"), assets=AssetsSpec(directory=Path("/p") / directory))
+    where, note = output_folder(project, None)
+    assert (where == Path("/p") / ".cfworker" / "dist") is moved and (note is not None) is moved

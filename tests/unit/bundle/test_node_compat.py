@@ -97,3 +97,4 @@ def test_upload_sourcemap_rebases_sources_on_the_entry_folder() -> None:
     assert out["sources"] == ["index.ts", "lib/a.ts", "../node_modules/p/x.js", "webpack://pkg/y.js"]
     moved = json.dumps({"version": 3, "mappings": "", "sources": ["../../dist/index.js"]}).encode()
     assert json.loads(upload_sourcemap(moved, "index.js", ".cfworker/dist", "dist"))["sources"] == ["index.js"]
+

@@ -74,7 +74,7 @@ def test_corpus_file_loads_or_names_offending_key(tmp_path: Path, name: str) -> 
     except ConfigError as error:
         _assert_pointed(error, name, raw, None)
     else:
-        assert project.name and project.main.is_file()
+        assert project.name and (project.main.is_file() if project.main else project.assets is not None)
         assert all(w.startswith("worker.toml:") for w in warnings)
 
 

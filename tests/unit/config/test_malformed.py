@@ -115,7 +115,12 @@ CASES = [
     Case("node-compat", H + "node_compat = true\n", ("worker.toml:4: node_compat:",), ('compatibility_flags = ["nodejs_compat"]',)),
     Case("build-upload", H + '[build.upload]\nformat = "modules"\n', ("worker.toml:4: build.upload:",), ("wrangler v1",)),
     Case("kv-dash-spelling", H + '[[kv-namespaces]]\nbinding = "A"\n', ("worker.toml:4: kv-namespaces:",), ("kv_namespaces",)),
-    Case("assets", H + '[assets]\ndirectory = "dist"\n', ("worker.toml:4: assets:",), ("not supported",)),
+    Case("assets-no-directory", H + '[assets]\nbinding = "ASSETS"\n', ("worker.toml:4: assets.directory:",),
+         ("is required",)),
+    Case("assets-bad-handling", H + '[assets]\ndirectory = "."\nhtml_handling = "auto"\n',
+         ("worker.toml:6: assets.html_handling:",), ("force-trailing-slash",)),
+    Case("assets-bad-pattern", H + '[assets]\ndirectory = "."\nrun_worker_first = ["api/*"]\n',
+         ("worker.toml:6: assets.run_worker_first[0]:",), ('start with "/"',)),
     # -- credentials -----------------------------------------------------------------------------
     Case("credential-top", H + 'api_token = "tok-SECRET-123"\n', ("worker.toml:4: api_token:",), ("CLOUDFLARE_API_TOKEN",)),
     Case("credential-in-vars", H + '[vars]\nCLOUDFLARE_API_TOKEN = "tok-SECRET-123"\n',

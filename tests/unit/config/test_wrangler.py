@@ -75,7 +75,7 @@ def test_jsonc_source_converts_like_toml() -> None:
 
 
 def test_unsupported_keys_are_dropped_with_the_schema_reason() -> None:
-    """assets and dev are dropped (migrations and ai carry over); each names its key, reason and a hint."""
+    """dev is dropped (assets, migrations and ai carry over), naming its key and reason."""
     c = convert('''name = "a"
 main = "src/index.js"
 compatibility_date = "2025-01-01"
@@ -88,11 +88,9 @@ binding = "AI"
 port = 8787
 ''')
     kinds = {d.path: d.kind for d in c.dropped}
-    assert kinds == {"assets": "lost", "dev": "ignored"}
+    assert kinds == {"dev": "ignored"}
     assert c.config["migrations"] == [{"tag": "v1"}] and c.config["ai"] == {"binding": "AI"}
-    assert "static assets are not supported" in dropped(c)["assets"]
-    assert all(d.hint for d in c.dropped if d.kind == "lost")
-    assert "#   assets: static assets are not supported by cfworker" in c.text
+    assert c.config["assets"] == {"directory": "public"}
     assert "Left out as local-development or empty settings: dev" in c.text
 
 
@@ -196,7 +194,7 @@ def test_key_written_after_a_table_header_is_reported_as_misplaced() -> None:
 
 
 @pytest.mark.parametrize(("text", "path", "fragment"), [
-    ('name = "a"\ncompatibility_date = "2024-01-01"\n[assets]\ndirectory = "public"\n', "main", "no Worker script"),
+    ('name = "a"\ncompatibility_date = "2024-01-01"\n', "main", "no Worker script"),
     ('name = "a"\nmain = "src/index.py"\ncompatibility_date = "2024-01-01"\n', "main", "Python Worker"),
     ('name = "Bad Name"\nmain = "i.js"\ncompatibility_date = "2024-01-01"\n', "name", "not a valid Worker name"),
 ])
@@ -248,9 +246,13 @@ def test_corpus_file_converts_to_a_loading_worker_toml_or_is_refused_by_key(tmp_
         return
     (tmp_path / "worker.toml").write_text(c.text, encoding="utf-8")
     envs = c.config.get("env", {})
-    for main in {c.config["main"], *(e["main"] for e in envs.values() if "main" in e)}:
+    layers = [c.config, *envs.values()]
+    for main in {layer["main"] for layer in layers if "main" in layer}:
         (tmp_path / main).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / main).write_text("export default {}\n", encoding="utf-8")
+    for layer in layers:  # the folder a build would fill: load_project checks it exists
+        if isinstance(layer.get("assets"), dict) and isinstance(layer["assets"].get("directory"), str):
+            (tmp_path / layer["assets"]["directory"]).mkdir(parents=True, exist_ok=True)
     for env in [None, *envs]:
         project, _warnings = load_project(None, env=env, cwd=tmp_path)
         assert project.env == env
@@ -269,7 +271,7 @@ def test_corpus_outcomes_by_category() -> None:
         outcome["blocked" if c.blockers else "converted"].append(name)
     if not FILES:
         pytest.skip("corpus not present")
-    assert {k: len(v) for k, v in outcome.items()} == {"converted": 45, "blocked": 8, "refused": 17}, outcome
+    assert {k: len(v) for k, v in outcome.items()} == {"converted": 47, "blocked": 6, "refused": 17}, outcome  # 2 assets-only Workers convert since issue 16
 
 
 def test_access_dev_simulation_is_ignored_not_lost() -> None:

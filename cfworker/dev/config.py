@@ -11,6 +11,11 @@ config holds:
     namespace in `props`;
   * the KV service and its Durable Object storage on local disk (only when KV is bound);
   * an `internet` network that also reaches private addresses (a local API, say);
+  * with [assets]: the assets service (`cfworker.dev.assets_js`) as the socket's entry, in
+    front of the Worker (or alone, for an assets-only Worker), reading the folder through a
+    read-only `disk` service; its config (files, ETags, parsed `_headers`/`_redirects`) is the
+    JSON file ASSETS_CONFIG_NAME, and `assets.binding` is a second instance of it the Worker
+    calls (asset resolution only);
   * one HTTP socket, `http`, whose listening socket cfworker passes in with --socket-fd.
 """
 
@@ -18,13 +23,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cfworker.bindings.kind import BindingSpec
 from cfworker.bindings.table import kind
 from cfworker.bundle.model import Bundle, Module
 from cfworker.config.model import Project
+from cfworker.dev.assets import AssetsConfig, assets_config, worker_flags
+from cfworker.dev.assets_js import ASSETS_MODULE
 from cfworker.dev.js import FACADE_MODULE, KV_CLASS, KV_MODULE
 
 CONFIG_NAME = "workerd.capnp"
@@ -35,6 +42,11 @@ KV_DISK_SERVICE = "cfworker-kv-disk"
 KV_UNIQUE_KEY = "cfworker-kv"
 # The KV service itself only needs a date that has Durable Object SQLite storage.
 KV_COMPATIBILITY_DATE = "2025-04-01"
+ASSETS_SERVICE = "cfworker-assets"  # the router in front of the Worker
+ASSETS_BINDING_SERVICE = "cfworker-assets-binding"  # what env.<assets.binding> reaches
+ASSETS_DISK_SERVICE = "cfworker-assets-files"
+ASSETS_CONFIG_NAME = "cfworker-assets.json"
+ASSETS_COMPATIBILITY_DATE = "2025-04-01"
 SECRET_ENV_PREFIX = "CFWORKER_DEV_SECRET_"
 
 _CAPNP_TYPES = {"esm": "esModule", "text": "text", "data": "data", "wasm": "wasm"}
@@ -49,6 +61,8 @@ class DevConfig:
     environment: dict[str, str]  # env var -> secret value, passed to the workerd process only
     warnings: tuple[str, ...] = ()
     compatibility_date: str = ""
+    files: Mapping[str, bytes] = field(default_factory=dict)  # more files beside the config (the assets JSON)
+    notes: tuple[str, ...] = ()  # what the user may like to know (rules parsed)
 
 
 def capnp_string(value: str) -> str:
@@ -93,7 +107,8 @@ def _module_entry(module: Module) -> str:
     return f"(name = {name}, {kind} = embed {name})"
 
 
-def _bindings(project: Project, secret_names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+def _bindings(project: Project, secret_names: Sequence[str],
+              assets_binding: str | None = None) -> tuple[list[str], dict[str, str]]:
     bindings: dict[str, str] = {}
     for var in project.vars:
         if var.is_text:
@@ -111,6 +126,8 @@ def _bindings(project: Project, secret_names: Sequence[str]) -> tuple[list[str],
         bindings[spec.name] = (
             f"kvNamespace = (name = {capnp_string(KV_SERVICE)}, props = (json = {props}))"
         )
+    if assets_binding:
+        bindings[assets_binding] = f"service = {capnp_string(ASSETS_BINDING_SERVICE)}"
     lines = [f"(name = {capnp_string(name)}, {value})" for name, value in bindings.items()]
     return lines, environment_names
 
@@ -149,29 +166,34 @@ def capnp_config(
     """
     date, date_warning = effective_date(project.compatibility_date, supported_date)
     warnings = [w for w in (date_warning,) if w] + _unsupported(project)
-    bindings, env_names = _bindings(project, list(secrets))
+    has_worker = not bundle.assets_only
+    assets = _assets(project, bundle, has_worker)
+    flag_list = worker_flags(project.compatibility_flags) if assets is not None else project.compatibility_flags
+    binding = project.assets.binding if assets is not None and project.assets is not None and has_worker else None
+    bindings, env_names = _bindings(project, list(secrets), binding)
     modules = [f"(name = {capnp_string(FACADE_MODULE)}, esModule = embed {capnp_string(FACADE_MODULE)})"]
     modules += [_module_entry(m) for m in bundle.modules]
-    flags = ", ".join(capnp_string(f) for f in project.compatibility_flags)
-    services = [f"(name = {capnp_string(WORKER_SERVICE)}, worker = .worker)"]
-    if project.bindings_of("kv_namespaces"):
+    flags = ", ".join(capnp_string(f) for f in flag_list)
+    services = [f"(name = {capnp_string(WORKER_SERVICE)}, worker = .worker)"] if has_worker else []
+    if project.bindings_of("kv_namespaces") and has_worker:
         services += [
             f"(name = {capnp_string(KV_SERVICE)}, worker = .kv)",
             f"(name = {capnp_string(KV_DISK_SERVICE)}, disk = (path = {capnp_string(str(kv_dir))}, writable = true))",
         ]
+    if assets is not None:
+        assert bundle.assets is not None
+        services += [
+            f"(name = {capnp_string(ASSETS_SERVICE)}, worker = .assets)",
+            (f"(name = {capnp_string(ASSETS_DISK_SERVICE)}, disk = (path = "
+             f"{capnp_string(str(bundle.assets.directory))}, writable = false, allowDotfiles = true))"),
+        ]
+        if binding:
+            services.append(f"(name = {capnp_string(ASSETS_BINDING_SERVICE)}, worker = .assetsBinding)")
+        warnings += assets.warnings
     services.append('(name = "internet", network = (allow = ["public", "private"], '
                     "tlsOptions = (trustBrowserCas = true)))")
-    text = "\n".join([
-        f"# Generated by `cfworker dev` for {project.name}; rewritten on every rebuild. Do not edit.",
-        'using Workerd = import "/workerd/workerd.capnp";',
-        "",
-        "const config :Workerd.Config = (",
-        "  services = [",
-        *(f"    {s}," for s in services),
-        "  ],",
-        (f'  sockets = [(name = "{SOCKET_NAME}", address = "127.0.0.1:0", http = (), '
-         f"service = {capnp_string(WORKER_SERVICE)})],"),
-        ");",
+    entry = ASSETS_SERVICE if assets is not None else WORKER_SERVICE
+    worker = [
         "",
         "const worker :Workerd.Worker = (",
         "  modules = [",
@@ -183,19 +205,80 @@ def capnp_config(
         *(f"    {b}," for b in bindings),
         "  ],",
         ");",
-        *(_kv_worker(supported_date) if project.bindings_of("kv_namespaces") else []),
+    ] if has_worker else []
+    text = "\n".join([
+        f"# Generated by `cfworker dev` for {project.name}; rewritten on every rebuild. Do not edit.",
+        'using Workerd = import "/workerd/workerd.capnp";',
+        "",
+        "const config :Workerd.Config = (",
+        "  services = [",
+        *(f"    {s}," for s in services),
+        "  ],",
+        (f'  sockets = [(name = "{SOCKET_NAME}", address = "127.0.0.1:0", http = (), '
+         f"service = {capnp_string(entry)})],"),
+        ");",
+        *worker,
+        *(_kv_worker(supported_date) if project.bindings_of("kv_namespaces") and has_worker else []),
+        *(_assets_workers(supported_date, has_worker, bool(binding)) if assets is not None else []),
         "",
     ])
     environment = {env_names[name]: value for name, value in secrets.items()}
-    return DevConfig(text, environment, tuple(warnings), date)
+    files = {ASSETS_CONFIG_NAME: json.dumps(assets.data, separators=(",", ":")).encode()} if assets else {}
+    return DevConfig(text, environment, tuple(warnings), date, files, assets.notes if assets else ())
+
+
+def _assets(project: Project, bundle: Bundle, has_worker: bool) -> AssetsConfig | None:
+    if project.assets is None or bundle.assets is None:
+        return None
+    root = project.root
+    try:
+        shown = Path(bundle.assets.directory).relative_to(root).as_posix()
+    except ValueError:
+        shown = str(bundle.assets.directory)
+    return assets_config(project.assets, bundle.assets, has_worker=has_worker,
+                         compatibility_date=project.compatibility_date,
+                         compatibility_flags=project.compatibility_flags, relpath=shown)
+
+
+def _assets_workers(supported_date: str, has_worker: bool, binding: bool) -> list[str]:
+    date = capnp_string(min(ASSETS_COMPATIBILITY_DATE, supported_date))
+    common = [
+        f"(name = \"CONFIG\", json = embed {capnp_string(ASSETS_CONFIG_NAME)})",
+        f"(name = \"FILES\", service = {capnp_string(ASSETS_DISK_SERVICE)})",
+    ]
+    out = []
+    for name, role, extra in (("assets", "router", has_worker), ("assetsBinding", "binding", False)):
+        if name == "assetsBinding" and not binding:
+            continue
+        bindings = [f"(name = \"ROLE\", text = {capnp_string(role)})", *common]
+        if extra:
+            bindings.append(f"(name = \"USER_WORKER\", service = {capnp_string(WORKER_SERVICE)})")
+        out += [
+            "",
+            f"const {name} :Workerd.Worker = (",
+            f"  modules = [(name = {capnp_string(ASSETS_MODULE)}, esModule = embed {capnp_string(ASSETS_MODULE)})],",
+            f"  compatibilityDate = {date},",
+            "  bindings = [",
+            *(f"    {b}," for b in bindings),
+            "  ],",
+            ");",
+        ]
+    return out
 
 
 def run_files(bundle: Bundle, config: DevConfig) -> dict[str, bytes]:
-    """Every file workerd reads beside the config: the facade, the KV service, the config, the modules."""
+    """Every file workerd reads beside the config: the facade, the KV service, the config, the modules,
+    and with [assets] the assets service and its JSON config."""
+    from cfworker.dev.assets_js import assets_source
     from cfworker.dev.js import KV_SERVICE, facade_source
 
-    return {FACADE_MODULE: facade_source(bundle.main_module).encode(), KV_MODULE: KV_SERVICE.encode(),
-            CONFIG_NAME: config.text.encode(), **{m.name: m.content for m in bundle.modules}}
+    files: dict[str, bytes] = {CONFIG_NAME: config.text.encode(), **config.files}
+    if not bundle.assets_only:
+        files.update({FACADE_MODULE: facade_source(bundle.main_module).encode(), KV_MODULE: KV_SERVICE.encode(),
+                      **{m.name: m.content for m in bundle.modules}})
+    if ASSETS_CONFIG_NAME in config.files:
+        files[ASSETS_MODULE] = assets_source().encode()
+    return files
 
 
 def _kv_worker(supported_date: str) -> list[str]:

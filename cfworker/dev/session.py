@@ -3,7 +3,8 @@
     start  -> load worker.toml, build with esbuild, read .dev.vars, write the workerd config
               and modules into <root>/.cfworker/dev/run, open 127.0.0.1:<port>, start workerd
     wait   -> `ChangeFeed` (cfworker.watcher): debounced, coalesced saves
-    reload -> reload worker.toml if it changed, rebuild, re-read .dev.vars; when the result
+    reload -> reload worker.toml if it changed, rebuild, re-read .dev.vars (when only files of the
+              [assets] folder changed, re-read that folder alone: no esbuild); when the result
               differs from what runs, stop workerd (SIGTERM, then SIGKILL) and start a new one
               on the same listening socket, so requests made meanwhile wait instead of failing
 A config error, a build error, or a Worker that workerd refuses to start keeps the last good
@@ -108,16 +109,20 @@ class DevSession:
         self.url = ""
 
     # -- preparing a version ----------------------------------------------------------------
-    def prepare(self, project: Project) -> Prepared:
-        """Build `project` and compute its workerd config (raises CfWorkerError; starts nothing)."""
+    def prepare(self, project: Project, *, reuse: Bundle | None = None) -> Prepared:
+        """Build `project` and compute its workerd config (raises CfWorkerError; starts nothing).
+
+        With `reuse`, that bundle's code is kept and only its [assets] folder is read again."""
         build_dir, _run_dir, kv_dir = dev_dirs(project.root)
-        bundle = self.builder.build(project, build_dir)
+        bundle = self.builder.build(project, build_dir) if reuse is None else _reread_assets(project, reuse)
         dev_vars = read_dev_vars(project)
         config = capnp_config(project, bundle, secrets=dev_vars.values, kv_dir=kv_dir,
                               supported_date=self.workerd.supported_date)
         digest = hashlib.sha256()
         for part in (bundle.content_hash(), config.text, *sorted(f"{k}={v}" for k, v in config.environment.items())):
             digest.update(part.encode() + b"\0")
+        for name, data in sorted(config.files.items()):
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
         return Prepared(project, bundle, config, dev_vars, digest.hexdigest())
 
     def _write(self, prepared: Prepared) -> Path:
@@ -184,6 +189,8 @@ class DevSession:
     def _announce(self, prepared: Prepared) -> None:
         for warning in (*prepared.dev_vars.warnings, *prepared.config.warnings):
             self.ui.warn(warning)
+        for note in prepared.config.notes:
+            self.ui.info(note)
         lines = _binding_lines(prepared)
         if lines:
             self.ui.info("Bindings:")
@@ -203,7 +210,8 @@ class DevSession:
                 self.config_broken = False
             else:
                 project = self.current.project
-            prepared = self.prepare(project)
+            reuse = self.current.bundle if not reload_config and _only_assets(change, self.current) else None
+            prepared = self.prepare(project, reuse=reuse)
         except CfWorkerError as exc:
             self.ui.report(exc)
             self.ui.info(f"{_clock()} {what} changed; the last good version keeps serving on {self.url}")
@@ -219,6 +227,9 @@ class DevSession:
             return
         if reload_config or prepared.dev_vars != self.current.dev_vars:
             self._announce(prepared)
+        elif prepared.config.warnings != self.current.config.warnings:  # e.g. a new invalid _redirects line
+            for warning in prepared.config.warnings:
+                self.ui.warn(warning)
         self.current = prepared
         done = time.perf_counter()
         self.ui.success(f"{_clock()} {what} changed: reloaded in {(done - started) * 1000:.0f} ms "
@@ -264,7 +275,41 @@ def _binding_lines(prepared: Prepared) -> list[str]:
     lines = [f"{v.name}: {'text' if v.is_text else 'json'} var" for v in project.vars if v.name not in secrets]
     lines += [f"{name}: secret from .dev.vars" for name in secrets]
     lines += [f"{kv.name}: KV namespace (local, in .cfworker/state/kv)" for kv in project.bindings_of("kv_namespaces")]
+    assets, manifest = project.assets, prepared.bundle.assets
+    if assets is not None and manifest is not None:
+        where = _shown(manifest.directory, project.root)
+        if assets.binding and not prepared.bundle.assets_only:
+            lines.append(f"{assets.binding}: assets ({len(manifest.files)} file(s) from {where})")
+        else:
+            lines.append(f"assets: {len(manifest.files)} file(s) from {where}")
     return lines
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() + "/"
+    except ValueError:
+        return str(path)
+
+
+def _only_assets(change: ChangeSet, current: Prepared) -> bool:
+    """Whether every changed file is in the [assets] folder and none is code esbuild read."""
+    spec, bundle = current.project.assets, current.bundle
+    if spec is None or bundle.assets is None or change.config or not change.paths:
+        return False
+    folder = Path(os.path.realpath(spec.directory))
+    code = {Path(os.path.realpath(p)) for p in bundle.inputs}
+    return all((p == folder or folder in p.parents) and p not in code for p in change.paths)
+
+
+def _reread_assets(project: Project, bundle: Bundle) -> Bundle:
+    """`bundle` with its [assets] manifest read again (the code stays as built)."""
+    from cfworker.assets.manifest import build_manifest
+
+    assert project.assets is not None
+    directory = project.assets.directory
+    manifest = build_manifest(directory, display=_shown(directory, project.root).rstrip("/"))
+    return dataclasses.replace(bundle, assets=manifest)
 
 
 def _clock() -> str:

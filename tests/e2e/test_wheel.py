@@ -18,7 +18,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATES = ["hello", "kv-cache", "scheduled", "typescript-router"]
+TEMPLATES = ["hello", "kv-cache", "scheduled", "static-site", "typescript-router"]
 
 
 def run(argv: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:

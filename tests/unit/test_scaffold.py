@@ -12,7 +12,7 @@ from cfworker.scaffold import (
 )
 
 REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-EXPECTED = ["hello", "kv-cache", "scheduled", "typescript-router"]
+EXPECTED = ["hello", "kv-cache", "scheduled", "static-site", "typescript-router"]
 
 
 def test_package_templates_are_the_repository_templates() -> None:
@@ -23,7 +23,7 @@ def test_package_templates_are_the_repository_templates() -> None:
 def test_every_template_is_listed_with_a_one_line_description() -> None:
     """The four templates are listed, hello first, each with a single-line description."""
     templates = list_templates()
-    assert [t.name for t in templates] == ["hello", "kv-cache", "scheduled", "typescript-router"]
+    assert [t.name for t in templates] == EXPECTED
     assert all(t.description and "\n" not in t.description and len(t.description) < 110 for t in templates)
 
 

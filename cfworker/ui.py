@@ -102,6 +102,18 @@ class UI:
         if not self.quiet:
             self._write(self._human, self.style(message, "dim"))
 
+    def progress(self, message: str | None) -> None:
+        """A status line that rewrites itself on a terminal (a progress bar); None clears it. Off a
+        terminal (CI logs, pipes) nothing is written: the caller ends with one summary line."""
+        isatty = getattr(self._human, "isatty", None)
+        if self.quiet or self.json_mode or not (isatty and isatty()):
+            return
+        try:
+            self._human.write("\r\x1b[2K" + (redact(message) if message else ""))
+            self._human.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+
     def warn(self, message: str) -> None:
         """A warning, always on stderr."""
         self._write(self._err, self.style("warning:", "yellow") + " " + message)

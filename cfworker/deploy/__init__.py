@@ -160,7 +160,8 @@ def run_deploy(
         ui.info(f"  done: {res.step.describe()}")
 
     executor = Executor(client, account_id=account_id, project=project, bundle=bundle, on_applied=on_applied,
-                        announce=lambda line: ui.info(f"  {line}"))
+                        announce=lambda line: ui.info(f"  {line}"),
+                        progress=lambda line: ui.progress(f"  {line}" if line else None))
     exec_started = time.perf_counter()
     execution = executor.execute(plan)
     timings["execute"] = (time.perf_counter() - exec_started) * 1000

@@ -149,6 +149,7 @@ class Run:
     so_far: ExecutionResult
     announce: Callable[[str], None] | None = None
     state: dict[str, Any] = field(default_factory=dict)  # per-run state of a concern (e.g. purge pacers)
+    progress: Callable[[str | None], None] | None = None  # a self-rewriting status line (terminals only)
 
 
 class Concern:

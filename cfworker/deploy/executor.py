@@ -81,7 +81,8 @@ class Executor:
     def __init__(self, client: CloudflareClient, *, account_id: str, project: Project, bundle: Bundle,
                  on_applied: Callable[[StepResult], None] | None = None,
                  on_start: Callable[[Step], None] | None = None,
-                 announce: Callable[[str], None] | None = None) -> None:
+                 announce: Callable[[str], None] | None = None,
+                 progress: Callable[[str | None], None] | None = None) -> None:
         self.client = client
         self.account_id = account_id
         self.project = project
@@ -89,11 +90,13 @@ class Executor:
         self._on_applied = on_applied or (lambda r: None)
         self._on_start = on_start or (lambda s: None)
         self._announce = announce
+        self._progress = progress
 
     def execute(self, plan: Plan) -> ExecutionResult:
         """Run the plan's steps in order (see the module docstring for failure rules)."""
         result = ExecutionResult()
-        run = Run(self.client, self.account_id, self.project, self.bundle, result, announce=self._announce)
+        run = Run(self.client, self.account_id, self.project, self.bundle, result, announce=self._announce,
+                  progress=self._progress)
         landed_before = self.client.writes_landed
         try:
             self._execute(plan, run)

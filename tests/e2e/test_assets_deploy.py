@@ -55,6 +55,8 @@ def test_first_deploy_uploads_every_file_then_an_unchanged_one_writes_nothing(tm
     first = run_cli(["deploy", "--no-check"], env=env, cwd=project)
     assert first.code == 0, first
     assert "assets: 3 files, 3 new" in first.out and "3 unchanged" not in first.out
+    # off a terminal: no progress bar, one summary line
+    assert "assets: uploaded 3 file(s) (40 B), 0 already on Cloudflare" in first.out and "\r" not in first.out
     assert sorted(uploaded_hashes(fake_cf)) == sorted(
         {asset_hash(b"<h1>home</h1>", "index.html"), asset_hash(b"<h1>about</h1>", "about.html"),
          asset_hash(b"<h1>docs</h1>", "index.html")})

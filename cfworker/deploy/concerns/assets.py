@@ -29,10 +29,13 @@ if TYPE_CHECKING:
 
 
 JWT_STATE = "assets.completion_jwt"
+BAR = 24
 
 
 def mib(n: int) -> str:
-    return f"{n / 1048576:.1f} MiB" if n >= 104858 else f"{n / 1024:.1f} KiB"
+    from cfworker.ui import human_size
+
+    return human_size(n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +77,22 @@ class AssetsConcern(Concern):
 
         manifest = run.bundle.assets
         assert manifest is not None
-        announce = run.announce
+        status = run.progress
 
         def progress(done: int, total: int) -> None:
-            if announce is not None and (done == total or total >= 20):
-                announce(f"assets: uploaded {done} of {total} file(s)")
+            if status is not None:
+                filled = done * BAR // max(total, 1)
+                status(f"assets [{'#' * filled}{'.' * (BAR - filled)}] {done}/{total} files")
 
-        result = sync(run.client, run.account_id, step.script, manifest, session=step.session, progress=progress)
+        try:
+            result = sync(run.client, run.account_id, step.script, manifest, session=step.session, progress=progress)
+        finally:
+            if status is not None:
+                status(None)
         run.state[JWT_STATE] = result.completion_jwt  # for the script upload; never in the step's output
+        if run.announce is not None:
+            run.announce(f"assets: uploaded {result.uploaded_files} file(s) ({mib(result.uploaded_bytes)}), "
+                         f"{result.skipped} already on Cloudflare")
         return {"uploaded": result.uploaded_files,
                 "uploaded_bytes": result.uploaded_bytes, "unchanged": result.skipped}
 

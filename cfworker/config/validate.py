@@ -197,6 +197,14 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
     main, compatibility_date = inherit("main"), inherit("compatibility_date")
     selected = env if env is not None else top
     build = compose_build(d, top.build, env.build if env else None, env.prefix if env else None)
+    if main is None and assets is not None:  # an assets-only Worker: nothing runs, so nothing binds (wrangler's rules)
+        where = env.prefix + ".assets" if env is not None and "assets" in env.raw else "assets"
+        if assets.binding:
+            d.error(key_path(where, "binding"), "an assets-only Worker (no main) has no code to use a binding",
+                    "remove binding, or set main to a Worker script that uses it")
+        if assets.run_worker_first:
+            d.error(key_path(where, "run_worker_first"), "an assets-only Worker (no main) has no Worker to run first",
+                    "remove run_worker_first, or set main to a Worker script")
     if name is None or (main is None and assets is None) or compatibility_date is None:
         return None
     bindings: list[BindingSpec] = []

@@ -359,3 +359,19 @@ def test_binding_and_var_names_wrangler_accepts_load_with_a_note(check: Check) -
     assert any('kv_namespaces[0].binding: "MY-KV" is not a JavaScript identifier: your code reads it as '
                'env["MY-KV"]' in w for w in warnings), warnings
     assert any('env["API-URL"]' in w for w in warnings)
+
+
+def test_assets_only_worker_loads_without_main(check: Check) -> None:
+    project, _ = ok(check, 'name = "site"\ncompatibility_date = "2025-06-01"\n[assets]\ndirectory = "public"\n'
+                           'not_found_handling = "single-page-application"\n')
+    assert project.main is None and project.assets is not None
+    assert project.assets.config() == {"not_found_handling": "single-page-application"}
+
+
+@pytest.mark.parametrize(("key", "value"), [("binding", '"ASSETS"'), ("run_worker_first", "true")])
+def test_assets_only_worker_refuses_what_needs_code(check: Check, key: str, value: str) -> None:
+    """As wrangler: no main means no Worker to bind assets to or to run first."""
+    project, diagnostics = check(f'name = "site"\ncompatibility_date = "2025-06-01"\n[assets]\ndirectory = "p"\n'
+                                 f"{key} = {value}\n")
+    assert project is None
+    assert any(f"assets.{key}" in line and "assets-only Worker" in line for line in diagnostics.render())

@@ -19,7 +19,7 @@ from cfworker.cli.context import AppContext
 @click.option("--force", "force_upload", is_flag=True, help="Upload the script even when its content hash is unchanged.")
 @click.option("--no-hooks", is_flag=True, help="Skip the post-deploy hooks ([[dns]] records and [purge]).")
 @click.option("--no-config-write", "no_config_write", is_flag=True,
-              help="Do not write found or created KV namespace ids back into worker.toml.")
+              help="Do not write found or created ids (KV, D1, R2) back into the config file.")
 @click.option("--outdir", type=click.Path(file_okay=False), metavar="DIR", help="Where to write the bundle. [default: dist/]")
 @click.option("--check/--no-check", "check", default=None,
               help="Boot the bundle in workerd before anything is written and refuse one that throws at start-up. "

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cfworker.config.model import Project
 from cfworker.config.parse import parse_toml
@@ -18,32 +20,74 @@ from cfworker.config.validate import validate
 from cfworker.errors import ConfigError
 
 CONFIG_NAME = "worker.toml"
-WRANGLER_NAMES = ("wrangler.toml", "wrangler.jsonc", "wrangler.json")
+# wrangler's own search order (workers-utils config/config-helpers.ts findWranglerConfig)
+WRANGLER_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
+# The Cloudflare Vite plugin's pointer to the config it built (workers-utils constants.ts)
+DEPLOY_REDIRECT = Path(".wrangler") / "deploy" / "config.json"
+
+
+def is_wrangler_config(path: Path) -> bool:
+    """A wrangler config (read in place with its own syntax), as opposed to a worker.toml."""
+    return path.name in WRANGLER_NAMES or path.suffix.lower() in (".json", ".jsonc") or \
+        (path.suffix.lower() == ".toml" and path.name.startswith("wrangler"))
 
 
 def find_config(cwd: Path) -> Path:
-    """The nearest worker.toml in cwd or a parent; ConfigError naming where the search started."""
+    """The config to use, searching up from cwd: worker.toml, else a wrangler config (wrangler.json,
+    .jsonc, .toml, read in place), following the Vite plugin's `.wrangler/deploy/config.json` to
+    the config it built as wrangler does. ConfigError naming where the search started."""
     start = Path(os.path.abspath(cwd))
+    redirect = _redirect(start)
     for folder in (start, *start.parents):
         candidate = folder / CONFIG_NAME
         if candidate.exists():
             return candidate
         wrangler = next((folder / n for n in WRANGLER_NAMES if (folder / n).is_file()), None)
-        if wrangler is not None:
-            raise ConfigError(
-                f"no {CONFIG_NAME} in {start} or its parents, but found {wrangler}",
-                hint=f"run `cfworker init --from-wrangler` in {folder} to convert it, or pass --config PATH",
-            )
+        here = redirect is not None and redirect[0] == folder / DEPLOY_REDIRECT
+        if redirect is None and wrangler is not None:
+            return wrangler
+        if redirect is None or (wrangler is None and not here):
+            continue
+        if here or (wrangler is not None and redirect[0] == wrangler.parent / DEPLOY_REDIRECT):
+            return redirect[1]
+        raise ConfigError(f"found both {wrangler} and the Vite plugin's {redirect[0]}, which do not share a "
+                          "folder: it is not clear which to use", hint="pass --config PATH")
+    if redirect is not None:
+        return redirect[1]
     raise ConfigError(
-        f"no {CONFIG_NAME} in {start} or any parent directory",
+        f"no {CONFIG_NAME} or wrangler config (wrangler.json, wrangler.jsonc, wrangler.toml) in {start} or any "
+        "parent directory",
         hint="run `cfworker init` to create one, or pass --config PATH",
     )
 
 
+def _redirect(start: Path) -> tuple[Path, Path] | None:
+    """(the redirect file, the config it points at) when the Vite plugin left one above `start`."""
+    from cfworker.config.jsonc import parse_jsonc
+
+    for folder in (start, *start.parents):
+        pointer = folder / DEPLOY_REDIRECT
+        if not pointer.is_file():
+            continue
+        shown = str(pointer)
+        data = parse_jsonc(read_config_text(pointer, shown), shown)
+        target = data.get("configPath") if isinstance(data, dict) else None
+        if not isinstance(target, str) or not target:
+            raise ConfigError(f"{shown} has no configPath", hint="rerun the Vite build that writes it, or delete it")
+        resolved = Path(os.path.normpath(pointer.parent / target))
+        if not resolved.is_file():
+            raise ConfigError(f"{shown} points at {resolved}, which does not exist",
+                              hint="run the Vite build (`npm run build`) that writes it, or delete the pointer")
+        return pointer, resolved
+    return None
+
+
 def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
                  today: datetime.date | None = None) -> tuple[Project, list[str]]:
-    """Read and validate worker.toml (found from cwd when config_path is None) for `env`.
+    """Read and validate the config (found from cwd when config_path is None) for `env`.
 
+    worker.toml, or a wrangler config read in place (wrangler.json/.jsonc with comments and
+    trailing commas, wrangler.toml): the same checks, with messages naming that file's lines.
     Returns the Project and the warnings as rendered lines; raises ConfigError with every
     problem when the file cannot be read, parsed or validated. A relative config_path is
     taken relative to cwd.
@@ -52,10 +96,10 @@ def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
     path = find_config(cwd) if config_path is None else Path(os.path.normpath(cwd / config_path))
     shown = display_path(path, cwd)
     text = read_config_text(path, shown)
-    raw = parse_toml(text, shown)
+    raw, line_of = parse_config(text, path, shown)
     project, diagnostics = validate(raw, config_path=path, source_text=text, env=env,
                                     today=today or datetime.date.today(),
-                                    display_path=shown, is_file=Path.is_file)
+                                    display_path=shown, is_file=Path.is_file, line_of=line_of)
     if project is None:
         raise diagnostics.to_error()
     from dataclasses import replace
@@ -63,6 +107,24 @@ def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
     from cfworker.config.writeback import text_digest
 
     return replace(project, config_digest=text_digest(text)), diagnostics.render_warnings()
+
+
+def parse_config(text: str, path: Path, shown: str) -> tuple[dict[str, Any], Callable[[str], int | None] | None]:
+    """The parsed config and, for a JSON one, where its keys are (None: TOML, located by validate).
+
+    A wrangler config keeps wrangler's keys (worker.toml uses the same names); only what has
+    no meaning for a deploy is set aside here: the editor's `$schema` reference."""
+    if not is_wrangler_config(path):
+        return parse_toml(text, shown), None
+    from cfworker.config.wrangler import parse_wrangler
+
+    raw = parse_wrangler(text, shown)
+    raw.pop("$schema", None)
+    if path.suffix.lower() in (".json", ".jsonc"):
+        from cfworker.config.jsonc import JsonIndex
+
+        return raw, JsonIndex(text).line_of
+    return raw, None
 
 
 def config_account_id(config_path: Path | None, *, env: str | None, cwd: Path) -> tuple[str | None, Path | None]:
@@ -87,14 +149,14 @@ def config_account_id(config_path: Path | None, *, env: str | None, cwd: Path) -
         path = Path(os.path.normpath(cwd / config_path))
     shown = display_path(path, cwd)
     text = read_config_text(path, shown)
-    raw = parse_toml(text, shown)
+    raw, line_of = parse_config(text, path, shown)
     layer, prefix = raw, ""
     envs = raw.get("env")
     if env is not None and isinstance(envs, dict) and isinstance(envs.get(env), dict) and "account_id" in envs[env]:
         layer, prefix = envs[env], f"env.{env}."
     if "account_id" not in layer:
         return None, path
-    d = Diagnostics(shown, line_of=LineIndex(text).line_of)
+    d = Diagnostics(shown, line_of=line_of or LineIndex(text).line_of)
     value = check_account_id(d, prefix + "account_id", layer["account_id"])
     if d.has_errors():
         raise d.to_error()

@@ -85,14 +85,17 @@ class _Layer:
 
 def validate(raw: dict[str, Any], *, config_path: Path, source_text: str | None = None, env: str | None = None,
              today: datetime.date | None = None, display_path: str | None = None,
-             is_file: Callable[[Path], bool] | None = None) -> tuple[Project | None, Diagnostics]:
+             is_file: Callable[[Path], bool] | None = None,
+             line_of: Callable[[str], int | None] | None = None) -> tuple[Project | None, Diagnostics]:
     """Check a parsed worker.toml and build the Project for `env` (None: the top level).
 
+    `line_of` maps a key path to its line (default: read from `source_text` as TOML; a wrangler
+    JSON config brings its own, `cfworker.config.jsonc.JsonIndex`).
     `today` bounds compatibility_date (the loader passes it; None reads the local date);
     `is_file`, when given, is asked whether `main` exists so that problem is reported with
     all the others.
     """
-    d = Diagnostics(display_path or str(config_path), line_of=LineIndex(source_text).line_of)
+    d = Diagnostics(display_path or str(config_path), line_of=line_of or LineIndex(source_text).line_of)
     clean = strip_credentials(d, raw)
     check_structure(d, clean)
     root = config_path.parent

@@ -97,6 +97,8 @@ def write_binding_fields(config_path: Path, env: str | None, updates: list[Updat
     bom = raw.startswith(BOM)
     text = raw[1:] if bom else raw
     result.reread = loaded_digest is not None and text_digest(text) != loaded_digest
+    if target.suffix.lower() in (".json", ".jsonc"):
+        return _finish(target, text, bom, result, *_json_updates(text, env, updates, result))
     try:
         doc = tomlkit.parse(text)
     except (TOMLKitError, ValueError):
@@ -116,8 +118,44 @@ def write_binding_fields(config_path: Path, env: str | None, updates: list[Updat
             break
     if not result.written:
         return result
-    out = tomlkit.dumps(doc)
-    if "\r\n" in text:  # tomlkit writes new lines with \n; keep the file's CRLF
+    return _finish(target, text, bom, result, tomlkit.dumps(doc), done)
+
+
+def _json_updates(text: str, env: str | None, updates: list[Update], result: WriteBack) -> tuple[str | None, list[Update]]:
+    """wrangler.json(c): each missing field inserted into its binding's object in the text itself, so
+    comments, order and trailing commas stay (cfworker.config.jsonc.insert_members)."""
+    from cfworker.bindings.table import kind
+    from cfworker.config.diagnostics import index_path, key_path
+    from cfworker.config.jsonc import JsonIndex, insert_members, parse_jsonc
+    from cfworker.errors import ConfigError
+
+    try:
+        doc = parse_jsonc(text, "config")
+    except ConfigError:
+        _manual(result, updates, "it changed during the deploy and is not valid JSON now")
+        return None, []
+    done: list[Update] = []
+    for key, binding, fields in updates:
+        name_key = kind(key).name_key
+        prefix = key_path(key_path("env", env), key) if env else key
+        for i, entry in enumerate(_entries(doc, env, key) or ()):
+            if not isinstance(entry, dict) or entry.get(name_key) != binding:
+                continue
+            todo = {k: v for k, v in fields.items() if not entry.get(k)}
+            edited = insert_members(text, JsonIndex(text), index_path(prefix, i), dict(todo)) if todo else None
+            if edited is not None:
+                text = edited
+                done.append((key, binding, todo))
+                result.written.append(binding)
+            break
+    return (text if result.written else None), done
+
+
+def _finish(target: Path, text: str, bom: bool, result: WriteBack, out: str | None, done: list[Update]) -> WriteBack:
+    """Write `out` in place of the file's text (keeping its BOM and CRLF), or say what to add by hand."""
+    if out is None or not result.written:
+        return result
+    if "\r\n" in text:  # new lines are written with \n; keep the file's CRLF
         out = out.replace("\r\n", "\n").replace("\n", "\r\n")
     if not _writable(target):
         result.written = []

@@ -32,15 +32,20 @@ def test_find_config_missing_names_start_and_suggests_init(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("name", ["wrangler.toml", "wrangler.jsonc", "wrangler.json"])
-def test_find_config_wrangler_file_suggests_conversion(tmp_path: Path, name: str) -> None:
-    """A wrangler config where worker.toml was expected points at `cfworker init --from-wrangler`."""
+def test_find_config_uses_a_wrangler_file_in_place(tmp_path: Path, name: str) -> None:
+    """Without a worker.toml, the nearest wrangler config is the config (searched up, as wrangler does)."""
     (tmp_path / name).write_text("{}")
     sub = tmp_path / "src"
     sub.mkdir()
-    with pytest.raises(ConfigError) as info:
-        find_config(sub)
-    assert name in info.value.message
-    assert "cfworker init --from-wrangler" in (info.value.hint or "")
+    assert find_config(sub) == tmp_path / name
+
+
+def test_find_config_follows_wranglers_order_and_prefers_worker_toml(tmp_path: Path) -> None:
+    for name in ("wrangler.toml", "wrangler.jsonc", "wrangler.json"):
+        (tmp_path / name).write_text("{}")
+    assert find_config(tmp_path).name == "wrangler.json"
+    (tmp_path / "worker.toml").write_text(HEADER)
+    assert find_config(tmp_path).name == "worker.toml"
 
 
 def test_find_config_prefers_nearest_folder(tmp_path: Path) -> None:
@@ -48,8 +53,52 @@ def test_find_config_prefers_nearest_folder(tmp_path: Path) -> None:
     (tmp_path / "worker.toml").write_text(HEADER)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "wrangler.toml").write_text("")
-    with pytest.raises(ConfigError):
-        find_config(tmp_path / "other")
+    assert find_config(tmp_path / "other") == tmp_path / "other" / "wrangler.toml"
+
+
+def test_find_config_follows_the_vite_plugins_redirect(tmp_path: Path) -> None:
+    """`.wrangler/deploy/config.json` beside the user's config points at the config the build wrote."""
+    (tmp_path / "wrangler.jsonc").write_text("{}")
+    built = tmp_path / "dist" / "app" / "wrangler.json"
+    built.parent.mkdir(parents=True)
+    built.write_text("{}")
+    (tmp_path / ".wrangler" / "deploy").mkdir(parents=True)
+    (tmp_path / ".wrangler" / "deploy" / "config.json").write_text('{"configPath": "../../dist/app/wrangler.json"}')
+    assert find_config(tmp_path) == built
+    built.unlink()
+    with pytest.raises(ConfigError, match="does not exist"):
+        find_config(tmp_path)
+
+
+JSONC = """{
+  // a wrangler project, read in place
+  "$schema": "node_modules/wrangler/config-schema.json",
+  "name": "links",
+  "main": "src/index.js",
+  "compatibility_date": "2025-06-01",
+  "kv_namespaces": [
+    { "binding": "LINKS" }, // provisioned at the first deploy
+  ],
+}
+"""
+
+
+def test_load_project_reads_wrangler_jsonc_in_place(tmp_path: Path) -> None:
+    (tmp_path / "wrangler.jsonc").write_text(JSONC)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text("export default {}\n")
+    project, warnings = load_project(None, env=None, cwd=tmp_path)
+    assert project.name == "links" and project.config_path == tmp_path / "wrangler.jsonc"
+    assert [b.name for b in project.bindings] == ["LINKS"] and warnings == []
+
+
+def test_wrangler_jsonc_errors_name_its_lines(tmp_path: Path) -> None:
+    (tmp_path / "wrangler.jsonc").write_text(JSONC.replace('"binding": "LINKS"', '"binding": 7'))
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text("export default {}\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(None, env=None, cwd=tmp_path)
+    assert "wrangler.jsonc:8: kv_namespaces[0].binding" in info.value.message + " ".join(info.value.notes)
 
 
 def test_load_project_relative_config_resolves_against_cwd(tmp_path: Path) -> None:

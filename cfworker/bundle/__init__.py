@@ -214,7 +214,9 @@ def build_project(
         assets=assets,
         outdir=outdir,
         warnings=tuple(warnings),
-        inputs=tuple(Path(os.path.normpath(root / p)) for p in meta.source_files()),
+        # the polyfill copy is cfworker's, not the project's: watch mode need not observe it
+        inputs=tuple(path for path in (Path(os.path.normpath(root / p)) for p in meta.source_files())
+                     if polyfills is None or not path.is_relative_to(polyfills)),
         exports=tuple(entry.exports),
         esbuild_ms=_ms(result.elapsed),
         command_ms=command_ms,

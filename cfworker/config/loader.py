@@ -109,6 +109,53 @@ def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
     return replace(project, config_digest=text_digest(text)), diagnostics.render_warnings()
 
 
+# Fields wrangler computes into the config the Vite plugin writes (workers-utils config/config.ts
+# ComputedFields and RedirectedRawConfig): facts about where it came from, not settings.
+_COMPUTED = ("configPath", "userConfigPath", "topLevelName", "definedEnvironments", "targetEnvironment")
+# Values the same built config spells out although they are wrangler's defaults (workers-utils
+# config/environment.ts / validation.ts defaults), for keys cfworker otherwise refuses.
+_WRANGLER_DEFAULTS = {"jsx_factory": "React.createElement", "jsx_fragment": "React.Fragment",
+                      "python_modules": {"exclude": ["**/*.pyc"]}}
+
+
+def unused_wrangler_keys(raw: dict[str, Any]) -> None:
+    """Drop, in place, what a wrangler config holds that sets nothing: computed fields, empty
+    tables and lists of keys cfworker does not support (`"containers": []` means no containers),
+    and wrangler's defaults written out. For the Vite plugin's built config (it has the computed
+    fields), also `no_bundle` and its ESModule rules: its main is already bundled, and esbuild
+    bundles it again with the chunks it imports."""
+    built = any(key in raw for key in _COMPUTED)
+    for layer, section in ((raw, "top"), *((e, "env") for e in _env_layers(raw))):
+        for key in _COMPUTED:
+            layer.pop(key, None)
+        for key in [k for k, v in layer.items() if _refused(section, k)
+                    and (v in ({}, [], "", None) or _WRANGLER_DEFAULTS.get(k) == v)]:
+            del layer[key]
+        if built:
+            layer.pop("dev", None)  # written into every built config: not the user's setting
+        if built and layer.get("no_bundle") is True:
+            del layer["no_bundle"]
+            rules = layer.get("rules")
+            if isinstance(rules, list):
+                kept = [r for r in rules if not (isinstance(r, dict) and r.get("type") in ("ESModule", "CommonJS"))]
+                if kept:
+                    layer["rules"] = kept
+                else:
+                    del layer["rules"]
+
+
+def _refused(section: str, key: str) -> bool:
+    from cfworker.config.schema import unsupported
+
+    found = unsupported(section, key)
+    return found is not None and found.severity == "error"
+
+
+def _env_layers(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    envs = raw.get("env")
+    return [e for e in envs.values() if isinstance(e, dict)] if isinstance(envs, dict) else []
+
+
 def parse_config(text: str, path: Path, shown: str) -> tuple[dict[str, Any], Callable[[str], int | None] | None]:
     """The parsed config and, for a JSON one, where its keys are (None: TOML, located by validate).
 
@@ -120,6 +167,7 @@ def parse_config(text: str, path: Path, shown: str) -> tuple[dict[str, Any], Cal
 
     raw = parse_wrangler(text, shown)
     raw.pop("$schema", None)
+    unused_wrangler_keys(raw)
     if path.suffix.lower() in (".json", ".jsonc"):
         from cfworker.config.jsonc import JsonIndex
 

@@ -305,3 +305,20 @@ def test_startup_check_is_inconclusive_for_modules_only_cloudflare_has(tmp_path:
     assert r.code == 0, r
     assert "start-up check inconclusive" in r.err and "cloudflare-internal:email" in r.err
     assert fake_cf.writes()
+
+
+def test_polyfill_files_are_not_watched_as_project_inputs(tmp_path: Path, dev_cache: Path) -> None:
+    """The polyfill copy is read by esbuild, but watch mode and dev observe only the project's files."""
+    from cfworker.bundle import build_project
+    from cfworker.bundle.polyfills import managed_tree
+    from cfworker.bundle.runner import SubprocessRunner
+    from cfworker.bundle.tool import current_platform, managed_path
+    from cfworker.config.loader import load_project
+
+    project_dir = os_project(tmp_path, "2025-03-10")
+    project, _ = load_project(None, env=None, cwd=project_dir)
+    tree = managed_tree(dev_cache)
+    bundle = build_project(project, runner=SubprocessRunner(), esbuild_path=managed_path(dev_cache, current_platform()),
+                           polyfills=tree)
+    assert bundle.inputs and all(not p.is_relative_to(tree) for p in bundle.inputs)
+    assert any(p.name == "index.js" and p.parent.name == "src" for p in bundle.inputs)

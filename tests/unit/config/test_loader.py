@@ -162,3 +162,41 @@ def test_load_project_env_main_missing_names_env_key(load_error: Callable[..., C
     """When the env sets main, the missing-file error points at env.NAME.main."""
     error = load_error(HEADER + '[env.e]\nmain = "src/other.js"\n', env="e")
     assert error.message.startswith("worker.toml:5: env.e.main: the entry module")
+
+
+# What the Cloudflare Vite plugin writes into dist/<name>/wrangler.json (shape seen in
+# cloudflare/templates vite-react-template after `vite build`, @cloudflare/vite-plugin).
+BUILT = """{"configPath":"/p/wrangler.json","userConfigPath":"/p/wrangler.json","topLevelName":"app",
+"definedEnvironments":[],"compatibility_date":"2025-10-08","compatibility_flags":["nodejs_compat"],
+"jsx_factory":"React.createElement","jsx_fragment":"React.Fragment",
+"rules":[{"type":"ESModule","globs":["**/*.js","**/*.mjs"]}],"name":"app","main":"index.js","triggers":{},
+"assets":{"directory":"../client","not_found_handling":"single-page-application"},"vars":{},
+"durable_objects":{"bindings":[]},"workflows":[],"migrations":[],"exports":{},"kv_namespaces":[],"cloudchamber":{},
+"unsafe_hello_world":[],"python_modules":{"exclude":["**/*.pyc"]},"upload_source_maps":true,
+"dev":{"ip":"localhost"},"no_bundle":true}"""
+
+
+def test_the_vite_plugins_built_config_loads_without_its_computed_fields_and_defaults(tmp_path: Path) -> None:
+    """Computed fields, wrangler's written-out defaults, empty tables of unsupported keys and the
+    no_bundle/ESModule pair of a prebuilt main are not settings: the built config loads clean."""
+    out = tmp_path / "dist" / "app"
+    out.mkdir(parents=True)
+    (out / "wrangler.json").write_text(BUILT)
+    (out / "index.js").write_text("export default {}\n")
+    (tmp_path / ".wrangler" / "deploy").mkdir(parents=True)
+    (tmp_path / ".wrangler" / "deploy" / "config.json").write_text('{"configPath": "../../dist/app/wrangler.json"}')
+    project, warnings = load_project(None, env=None, cwd=tmp_path)
+    assert project.main == out / "index.js" and warnings == []
+    assert project.assets is not None and project.assets.directory == tmp_path / "dist" / "client"
+    assert project.build.sourcemap is True
+
+
+def test_a_user_config_keeps_its_refusals(tmp_path: Path) -> None:
+    """Outside a built config, a set key cfworker cannot deploy is still an error naming it; an empty one is not."""
+    (tmp_path / "wrangler.json").write_text('{"name": "a", "main": "i.js", "compatibility_date": "2025-01-01", '
+                                            '"containers": [], "no_bundle": true}')
+    (tmp_path / "i.js").write_text("export default {}\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(None, env=None, cwd=tmp_path)
+    text = info.value.message + " ".join(info.value.notes)
+    assert "no_bundle" in text and "containers" not in text

@@ -47,7 +47,12 @@ class UserError(CfWorkerError):
 
 
 class ConfigError(UserError):
-    """worker.toml (or another config file) has one or more problems; notes hold each one."""
+    """A config file (worker.toml or a wrangler config) with one or more problems, each a note.
+    `file` and `problems` (file, key, line, message and hint of each) are set when the problems
+    are known key by key (cfworker.config.diagnostics), for the --json error document."""
+
+    file: str | None = None
+    problems: tuple[dict[str, object], ...] = ()
 
 
 class CredentialsError(UserError):

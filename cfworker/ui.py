@@ -47,6 +47,7 @@ class UI:
         self._err = err or sys.stderr
         self._out_closed = False
         self.json_mode = json_mode
+        self.json_emitted = False  # a command wrote its document: an error after it adds no second one
         self.quiet = quiet
         self.debug_enabled = debug
         # Human output goes to stdout normally, to stderr when stdout carries JSON.
@@ -152,6 +153,7 @@ class UI:
 
     def emit_json(self, payload: Any) -> None:
         """Write one JSON document to stdout (the only thing on stdout in --json mode)."""
+        self.json_emitted = True
         self._write(self._out, json.dumps(payload, indent=2, sort_keys=False, default=str))
 
     # -- debug logging -------------------------------------------------------------

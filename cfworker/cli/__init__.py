@@ -169,46 +169,95 @@ def _stop_on_sigterm() -> None:
 
 
 def run(argv: Sequence[str] | None = None, *, app: AppContext) -> int:
-    """Run the CLI and return its exit code instead of exiting (tests call this)."""
+    """Run the CLI and return its exit code instead of exiting (tests call this).
+
+    With --json, stdout carries exactly one JSON document on every path: the command's own,
+    or, when it stopped before writing one (a config error, missing credentials, a usage
+    error, an interruption, a bug), `{"ok": false, "exit_code", "error": {...}}`.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    code, error = _run(args, app)
+    if (app.ui.json_mode or "--json" in args) and not app.ui.json_emitted and code != 0 and error is not None:
+        app.ui.emit_json(error_document(code, *error))
+    return code
+
+
+ErrorInfo = tuple[str, str, str | None, BaseException | None]  # (kind, message, hint, exception)
+
+
+def _run(args: list[str], app: AppContext) -> tuple[int, ErrorInfo | None]:
     from cfworker.concurrency import clear_interrupt
 
-    args = list(sys.argv[1:] if argv is None else argv)
     clear_interrupt()
     try:
         rv = cli.main(args=args, prog_name="cfworker", obj=app, standalone_mode=False)
-        return rv if isinstance(rv, int) else 0
+        return (rv if isinstance(rv, int) else 0), None
     except click.exceptions.Exit as exc:  # --help / --version
-        return exc.exit_code
+        return exc.exit_code, None
     except click.exceptions.Abort:
         app.ui.error("interrupted")
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED, ("interrupted", "interrupted", None, None)
     except click.ClickException as exc:
         exc.show(file=app.ui._err)
-        return EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code
+        return (EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code), ("usage", exc.format_message(), None, exc)
     except CfWorkerError as exc:
         app.ui.report(exc)
-        return exc.exit_code
+        return exc.exit_code, (error_kind(exc), exc.message, exc.hint, exc)
     except KeyboardInterrupt:
-        app.ui.error("interrupted; nothing more will be sent", hint="rerun the same command to finish")
-        return EXIT_INTERRUPTED
+        hint = "rerun the same command to finish"
+        app.ui.error("interrupted; nothing more will be sent", hint=hint)
+        return EXIT_INTERRUPTED, ("interrupted", "interrupted; nothing more will be sent", hint, None)
     except BrokenPipeError:
-        return EXIT_FAILED
+        return EXIT_FAILED, None
     except OSError as exc:  # a local problem (a folder that is a file, no space, no permission): not a bug
         where = f": {exc.filename}" if exc.filename else ""
         extra = f" -> {exc.filename2}" if getattr(exc, "filename2", None) else ""
-        app.ui.error(f"{exc.strerror or exc}{where}{extra}",
-                     hint="check that path (it must exist and be writable), then rerun")
+        message, hint = f"{exc.strerror or exc}{where}{extra}", "check that path (it must exist and be writable), then rerun"
+        app.ui.error(message, hint=hint)
         if app.debug:
             _traceback(app)
-        return EXIT_FAILED
+        return EXIT_FAILED, ("local", message, hint, exc)
     except Exception as exc:  # a bug: show it plainly, the (redacted) traceback only on request
-        app.ui.error(
-            f"unexpected {type(exc).__name__}: {exc}",
-            hint="this is a bug in cfworker; rerun with --debug for a traceback and report it",
-        )
+        message = f"unexpected {type(exc).__name__}: {exc}"
+        hint = "this is a bug in cfworker; rerun with --debug for a traceback and report it"
+        app.ui.error(message, hint=hint)
         if app.debug:
             _traceback(app)
-        return EXIT_FAILED
+        return EXIT_FAILED, ("internal", message, hint, exc)
+
+
+def error_kind(exc: CfWorkerError) -> str:
+    """A stable name for what went wrong, for scripts reading --json (`error.code`)."""
+    from cfworker import errors
+
+    for cls, kind in ((errors.ConfigError, "config"), (errors.CredentialsError, "credentials"),
+                      (errors.UserError, "usage"), (errors.BundleError, "build"), (errors.ToolError, "tool"),
+                      (errors.PartialFailure, "partial"), (errors.Interrupted, "interrupted")):
+        if isinstance(exc, cls):
+            return kind
+    from cfworker.api.errors import CloudflareAPIError
+
+    return "api" if isinstance(exc, CloudflareAPIError) else "remote" if isinstance(exc, errors.RemoteError) else "failed"
+
+
+def error_document(code: int, kind: str, message: str, hint: str | None, exc: BaseException | None) -> dict[str, Any]:
+    """The --json document of a command that stopped with an error before writing its own."""
+    from cfworker.redact import redact
+
+    error: dict[str, Any] = {"code": kind, "message": redact(message), "hint": redact(hint) if hint else None,
+                             "notes": [redact(n) for n in getattr(exc, "notes", ())], "file": None, "key": None,
+                             "line": None, "problems": []}
+    problems = list(getattr(exc, "problems", ()) or ())
+    if problems:
+        error.update(file=problems[0]["file"], key=problems[0]["key"], line=problems[0]["line"],
+                     problems=[{k: (redact(v) if isinstance(v, str) else v) for k, v in p.items()} for p in problems])
+    elif getattr(exc, "file", None):
+        error["file"] = exc.file  # type: ignore[union-attr]
+    status = getattr(exc, "status", None)
+    if kind == "api":
+        error.update(status=status, cloudflare_codes=list(getattr(exc, "codes", ())),
+                     ray_id=getattr(exc, "ray_id", None))
+    return {"ok": False, "exit_code": code, "error": error}
 
 
 def _traceback(app: AppContext) -> None:

@@ -130,9 +130,11 @@ def config_error(file: str, errors: Iterable[Problem]) -> ConfigError:
     name = Path(file).name or file
     if len(problems) == 1:
         only = problems[0]
-        return ConfigError(only.render(file, with_hint=False), hint=only.hint)
-    return ConfigError(
-        f"{name} has {len(problems)} problems",
-        hint=RECHECK_HINT,
-        notes=[p.render(file) for p in problems],
-    )
+        error = ConfigError(only.render(file, with_hint=False), hint=only.hint)
+    else:
+        error = ConfigError(f"{name} has {len(problems)} problems", hint=RECHECK_HINT,
+                            notes=[p.render(file) for p in problems])
+    error.file = file
+    error.problems = tuple({"file": file, "key": p.path or None, "line": p.line, "message": p.message,
+                            "hint": p.hint or None} for p in problems)
+    return error

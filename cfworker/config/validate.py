@@ -195,8 +195,8 @@ def _compose(d: Diagnostics, config_path: Path, top: _Layer, env: _Layer | None,
         if key not in top.raw and (env is None or key not in env.raw):
             if key == "main" and (assets is not None or "assets" in top.raw or (env and "assets" in env.raw)):
                 continue  # an assets-only Worker: Cloudflare serves the folder, no code is uploaded
-            d.error(key, "is required", f"add {key} = {example} at the top of the file "
-                    + ("(or an [assets] directory for a static site)" if key == "main" else ""))
+            d.error(key, "is required", f"add {key} = {example} at the top of the file"
+                    + (" (or an [assets] directory for a static site)" if key == "main" else ""))
     main, compatibility_date = inherit("main"), inherit("compatibility_date")
     selected = env if env is not None else top
     build = compose_build(d, top.build, env.build if env else None, env.prefix if env else None)

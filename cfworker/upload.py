@@ -143,6 +143,8 @@ def build_metadata(project: Project, bundle: Bundle, resolved: Resolved,
         meta["limits"] = dict(project.limits)
     if migrations:
         meta["migrations"] = dict(migrations)
+    if project.annotations:  # --message / --tag, on the version (api-notes §2.2)
+        meta["annotations"] = dict(project.annotations)
     if project.assets is not None:
         meta["assets"] = assets_metadata(project, bundle, assets_jwt)
     return meta
@@ -157,7 +159,9 @@ def content_hash(bundle: Bundle, metadata: Mapping[str, Any]) -> str:
     """
     digest = hashlib.sha256()
     digest.update(bundle.content_hash().encode())  # with the assets manifest's digest
-    kept = {k: v for k, v in metadata.items() if k != "migrations"}
+    # Annotations (--message, --tag) describe a deploy, not what it leaves live: a new message on an
+    # unchanged tree is no reason to upload it again.
+    kept = {k: v for k, v in metadata.items() if k not in ("migrations", "annotations")}
     if isinstance(kept.get("assets"), dict):  # the token differs on every upload; the config does not
         kept["assets"] = {k: v for k, v in kept["assets"].items() if k != "jwt"}
     digest.update(json.dumps(kept, sort_keys=True, separators=(",", ":")).encode())
@@ -178,9 +182,15 @@ def build_upload_form(project: Project, bundle: Bundle, resolved: Resolved | Non
     return UploadForm(metadata=meta, parts=tuple(parts), content_hash=digest)
 
 
-def hash_annotation(digest: str) -> str:
-    """The deployment message that marks a deployment as cfworker's deploy of this content."""
-    return HASH_MARK + digest[:16]
+def hash_annotation(digest: str, message: str | None = None) -> str:
+    """The deployment message that marks a deployment as cfworker's deploy of this content; a
+    --message is kept in front of the mark, shortened to fit the 50 characters the API allows."""
+    mark = HASH_MARK + digest[:16]
+    if not message:
+        return mark
+    room = 50 - len(mark) - 1
+    text = message if len(message) <= room else message[: room - 1] + "…"
+    return f"{text} {mark}"
 
 
 def hash_from_annotations(annotations: Mapping[str, Any]) -> str | None:

@@ -10,7 +10,16 @@ from cfworker.cli import account_option, cli, debug_option, json_option, pass_ap
 from cfworker.cli.context import AppContext
 
 
-@cli.command()
+EXAMPLES = """\b
+EXAMPLES
+  cfworker deploy --dry-run                  the plan; nothing is written
+  cfworker deploy --yes                      in CI: apply destructive steps without asking
+  cfworker deploy --env staging --var MODE:staging --message "$(git log -1 --format=%s)"
+  cfworker deploy --json | jq .ok            one JSON document on every path
+"""
+
+
+@cli.command(epilog=EXAMPLES)
 @click.option("--dry-run", is_flag=True, help="Build and print the plan; write nothing. Works without credentials.")
 @click.option("--yes", "-y", is_flag=True, help="Apply destructive steps (route deletions, workers.dev off) without asking.")
 @click.option("--take-over-routes", is_flag=True, help="Move routes and custom domains that another Worker owns to this one.")
@@ -25,6 +34,16 @@ from cfworker.cli.context import AppContext
               help="Boot the bundle in workerd before anything is written and refuse one that throws at start-up. "
                    "[default: on when the pinned workerd is installed; --check installs it]")
 @click.option("--watch", "-w", is_flag=True, help="Then redeploy on every save until Ctrl-C (as `cfworker watch`).")
+@click.option("--name", metavar="NAME", help="Deploy as this Worker name instead of the config's.")
+@click.option("--compatibility-date", metavar="YYYY-MM-DD", help="Use this compatibility date instead of the config's.")
+@click.option("--compatibility-flag", "--compatibility-flags", "compatibility_flags", metavar="FLAG", multiple=True,
+              help="Use these compatibility flags instead of the config's (repeat for several).")
+@click.option("--var", "vars_", metavar="KEY:VALUE", multiple=True,
+              help="A plain-text var to add or replace (repeat for several).")
+@click.option("--minify/--no-minify", default=None, help="Minify the bundle, or not, whatever [build] minify says.")
+@click.option("--keep-vars", is_flag=True, help="Keep vars set in the dashboard that the config does not list.")
+@click.option("--message", metavar="TEXT", help="A message for this version (at most 50 characters).")
+@click.option("--tag", metavar="TAG", help="A tag for this version (at most 20 characters).")
 @account_option
 @project_options
 @debug_option
@@ -32,8 +51,14 @@ from cfworker.cli.context import AppContext
 @pass_app
 def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, override_dns: bool, force_upload: bool,
            no_hooks: bool, no_config_write: bool, outdir: str | None, check: bool | None = None,
-           watch: bool = False) -> int:
+           watch: bool = False, name: str | None = None, compatibility_date: str | None = None,
+           compatibility_flags: tuple[str, ...] = (), vars_: tuple[str, ...] = (), minify: bool | None = None,
+           keep_vars: bool = False, message: str | None = None, tag: str | None = None) -> int:
     """Bundle the Worker, show the plan of changes, and apply it."""
+    from cfworker.config.overrides import DeployFlags
+
+    flags = DeployFlags(name=name, compatibility_date=compatibility_date, compatibility_flags=compatibility_flags,
+                        vars=vars_, minify=minify, keep_vars=keep_vars, message=message, tag=tag)
     if watch:
         if dry_run:
             raise click.UsageError("--watch cannot be combined with --dry-run")
@@ -51,6 +76,10 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
 
     started = time.perf_counter()
     project = app.load_project()
+    if flags != DeployFlags():
+        from cfworker.config.overrides import apply_flags
+
+        project = apply_flags(project, flags)
     settings = app.settings(project=project, require_credentials=not dry_run)
     for warning in settings.warnings:
         app.ui.warn(warning)

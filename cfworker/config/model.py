@@ -230,6 +230,8 @@ class Project:
     tail_consumers: tuple[dict[str, Any], ...] | None = None  # non-versioned: [{service, environment?}]
     streaming_tail_consumers: tuple[dict[str, Any], ...] | None = None  # non-versioned: [{service}]
     assets: AssetsSpec | None = None
+    # Version annotations from --message / --tag (workers/message, workers/tag): not config keys
+    annotations: tuple[tuple[str, str], ...] = ()
     config_digest: str | None = None  # sha256 of the text validated (write-back checks it is unchanged)
 
     @property

@@ -159,7 +159,9 @@ class ScriptConcern(Concern):
         current = live_hash(deployments)
         if not p.pending and not p.options.force_upload and p.migrations is None and current == mine:
             where = f", live version {deployment.versions[0][0][:8]}" if deployment is not None and deployment.versions else ""
-            p.notes.append(f"script unchanged (content hash {mine[:12]}{where}); upload skipped")
+            p.notes.append(f"script unchanged (content hash {mine[:12]}{where}); upload skipped"
+                           + ("; --message/--tag apply to the next upload (--force uploads now)"
+                              if project.annotations else ""))
             return
         split = len(deployment.versions) if deployment is not None and deployment.single_version is None else 0
         drift = current is None
@@ -181,7 +183,8 @@ class ScriptConcern(Concern):
         c, acct = run.client, run.account_id
         if isinstance(step, DeployVersion):
             uploaded = run.so_far.output_of(step.upload_key)
-            version_id, message = str(uploaded["version_id"]), hash_annotation(str(uploaded["content_hash"]))
+            version_id = str(uploaded["version_id"])
+            message = hash_annotation(str(uploaded["content_hash"]), dict(run.project.annotations).get("workers/message"))
             return {"id": workers_api.create_deployment(c, acct, step.script, version_id, message=message),
                     "version_id": version_id, "message": message}
         form = step.form

@@ -88,7 +88,13 @@ def _validated(raw: dict[str, Any]) -> Any:
     return specs[0]
 
 
-@dns.command("set")
+@dns.command("set", epilog="""\b
+EXAMPLES
+  cfworker dns set A www.example.com 192.0.2.1 --proxied
+  cfworker dns set CNAME docs.example.com example.pages.dev
+  cfworker dns set TXT example.com "v=spf1 -all" --ttl 300
+  cfworker dns set MX example.com mail.example.com --priority 10
+""")
 @click.argument("rtype", metavar="TYPE")
 @click.argument("name")
 @click.argument("content")

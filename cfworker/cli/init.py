@@ -23,7 +23,17 @@ if TYPE_CHECKING:
 
 # wrangler's own lookup order when a folder has more than one config.
 WRANGLER_FILES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
-NEXT_STEPS = ("cfworker build", "cfworker deploy --dry-run", "cfworker deploy --watch")
+NEXT_STEPS = ("cfworker dev              # run it locally on workerd, reloaded on save", "cfworker build",
+              "cfworker deploy --dry-run", "cfworker deploy --watch")
+
+
+def new_project_date(today: datetime.date) -> str:
+    """A new project's compatibility date: today, but never newer than the bundled workerd supports
+    (`cfworker dev` would otherwise run it at an older date than it deploys with)."""
+    from cfworker.dev.config import runtime_date
+    from cfworker.dev.workerd import WORKERD_VERSION
+
+    return min(today.isoformat(), runtime_date(WORKERD_VERSION))
 
 
 @cli.command()
@@ -103,8 +113,7 @@ def _create(app: AppContext, directory: Path | None, *, template: str | None, na
     chosen = get_template(template)
     if name is None:
         name = _ask_name(app, target)
-    today = datetime.date.today().isoformat()
-    files = render(chosen, name=name, compatibility_date=today)
+    files = render(chosen, name=name, compatibility_date=new_project_date(datetime.date.today()))
     written = write_project(target, files, force=force)
     _report_created(app, target, name, chosen, written)
 
@@ -267,7 +276,7 @@ def _after_write(app: AppContext, conversion: Conversion, target: Path) -> None:
         app.ui.warn(f"main = \"{main}\" does not exist yet; create it (or run your build) before `cfworker build`")
     if not app.json_mode:
         app.ui.info("Next:")
-        for step in NEXT_STEPS[1:2]:
+        for step in NEXT_STEPS[2:3]:
             app.ui.info(f"  {step}")
 
 

@@ -299,7 +299,12 @@ def parse_bulk_file(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-@bulk.command("put")
+@bulk.command("put", epilog="""\b
+EXAMPLES
+  cfworker kv bulk put data.json --binding CACHE
+        data.json: [{"key": "a", "value": "1"}, {"key": "b", "value": "x", "expiration_ttl": 3600}]
+  cfworker kv bulk put data.json --namespace-id 0123456789abcdef0123456789abcdef
+""")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @_namespace_options
 @project_options

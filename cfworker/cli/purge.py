@@ -17,7 +17,13 @@ from cfworker.cli.context import AppContext
 from cfworker.errors import UserError
 
 
-@cli.command()
+@cli.command(epilog="""\b
+EXAMPLES
+  cfworker purge                                    what worker.toml's [purge] says
+  cfworker purge --file https://example.com/app.js --file https://example.com/
+  cfworker purge --tag release-42 --zone example.com
+  cfworker purge --everything --zone example.com --yes
+""")
 @click.option("--everything", is_flag=True, help="Purge everything cached for the zone.")
 @click.option("--file", "files", multiple=True, metavar="URL", help="A URL to purge (repeatable).")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="A cache tag to purge (repeatable).")

@@ -224,7 +224,12 @@ def parse_secrets_file(file: Path, display: str | None = None) -> dict[str, str]
     return out
 
 
-@secret.command("bulk")
+@secret.command("bulk", epilog="""\b
+EXAMPLES
+  cfworker secret bulk secrets.json          {"API_KEY": "...", "DB_URL": "..."}
+  cfworker secret bulk .env.production       KEY=value lines
+  cfworker secret bulk secrets.json --env staging
+""")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @_name_option
 @project_options

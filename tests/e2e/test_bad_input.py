@@ -220,3 +220,16 @@ def test_over_limit_bundle_is_refused_before_upload(tmp_path: Path, fake_cf, esb
     assert result.code == 1, result
     assert "10 MiB" in result.err and "Traceback" not in result.output
     assert fake_cf.writes() == []
+
+
+@pytest.mark.parametrize("command", [["deploy"], ["secret", "bulk"], ["kv", "bulk", "put"], ["dns", "set"], ["purge"]])
+def test_help_ends_with_examples(command: list[str]) -> None:
+    """The commands people look up before typing end their --help with EXAMPLES (issue 17)."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "cfworker", *command, "--help"], capture_output=True, text=True,
+                       timeout=60, env={"PATH": "/usr/bin:/bin", "COLUMNS": "120"})
+    assert r.returncode == 0, r.stderr
+    tail = r.stdout.rstrip().split("\n\n")[-1]
+    assert tail.lstrip().startswith("EXAMPLES") and f"cfworker {' '.join(command)}" in tail

@@ -40,13 +40,17 @@ def test_list_json_is_machine_readable(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_template_creates_a_project_that_loads(tmp_path: Path, template: str) -> None:
-    """Each template writes worker.toml (name, today's date), .gitignore, README and sources; it loads."""
+    """Each template writes worker.toml (name, date), .gitignore, README and sources; it loads."""
     r = run_cli(["init", "app", "--template", template, "--name", "my-app"], cwd=tmp_path)
     assert r.code == 0, r
     project = tmp_path / "app"
     config = tomllib.loads((project / "worker.toml").read_text())
     assert config["name"] == "my-app"
-    assert config["compatibility_date"] == datetime.date.today().isoformat()
+    # today, unless the bundled workerd is older: then the newest date it runs (dev = deploy)
+    from cfworker.dev.config import runtime_date
+    from cfworker.dev.workerd import WORKERD_VERSION
+
+    assert config["compatibility_date"] == min(datetime.date.today().isoformat(), runtime_date(WORKERD_VERSION))
     assert (project / config["main"]).is_file()
     assert "node_modules/" in (project / ".gitignore").read_text()
     assert "cfworker deploy --watch" in (project / "README.md").read_text()

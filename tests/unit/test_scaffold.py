@@ -75,3 +75,15 @@ def test_directory_holding_only_git_counts_as_empty(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="is not empty"):
         check_target(tmp_path, force=False)
     check_target(tmp_path, force=True)
+
+
+def test_new_project_date_is_never_newer_than_the_bundled_workerd() -> None:
+    import datetime
+
+    from cfworker.cli.init import new_project_date
+    from cfworker.dev.config import runtime_date
+    from cfworker.dev.workerd import WORKERD_VERSION
+
+    newest = runtime_date(WORKERD_VERSION)
+    assert new_project_date(datetime.date(2099, 1, 1)) == newest
+    assert new_project_date(datetime.date(2025, 1, 2)) == "2025-01-02"

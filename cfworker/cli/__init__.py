@@ -85,10 +85,17 @@ def account_option(f: F) -> F:
     )(f)
 
 
+def _complete_env(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from cfworker.cli.completion import complete_env
+
+    return complete_env(ctx, param, incomplete)
+
+
 def project_options(f: F) -> F:
     """--config and --env: which worker.toml and which [env.NAME] section."""
     f = click.option(
         "--env", "-e", metavar="NAME", envvar="CLOUDFLARE_ENV", expose_value=False, callback=_set_env,
+        shell_complete=_complete_env,
         help="Use the [env.NAME] section of worker.toml. [env var: CLOUDFLARE_ENV]",
     )(f)
     f = click.option(
@@ -107,7 +114,7 @@ pass_app = click.make_pass_decorator(AppContext, ensure=True)
 COMMAND_MODULES = {
     "build": "build", "esbuild": "build", "deploy": "deploy", "dev": "dev", "workerd": "dev",
     "dns": "dns", "init": "init", "kv": "kv", "purge": "purge", "secret": "secret",
-    "watch": "watch", "whoami": "whoami", "zones": "zones",
+    "watch": "watch", "whoami": "whoami", "zones": "zones", "completion": "completion",
 }
 
 

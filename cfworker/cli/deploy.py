@@ -9,7 +9,6 @@ import click
 from cfworker.cli import account_option, cli, debug_option, json_option, pass_app, project_options
 from cfworker.cli.context import AppContext
 
-
 EXAMPLES = """\b
 EXAMPLES
   cfworker deploy --dry-run                  the plan; nothing is written

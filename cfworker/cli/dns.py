@@ -88,6 +88,12 @@ def _validated(raw: dict[str, Any]) -> Any:
     return specs[0]
 
 
+def _complete_type(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from cfworker.cli.completion import complete_dns_type
+
+    return complete_dns_type(ctx, param, incomplete)
+
+
 @dns.command("set", epilog="""\b
 EXAMPLES
   cfworker dns set A www.example.com 192.0.2.1 --proxied
@@ -95,7 +101,7 @@ EXAMPLES
   cfworker dns set TXT example.com "v=spf1 -all" --ttl 300
   cfworker dns set MX example.com mail.example.com --priority 10
 """)
-@click.argument("rtype", metavar="TYPE")
+@click.argument("rtype", metavar="TYPE", shell_complete=lambda ctx, param, incomplete: _complete_type(ctx, param, incomplete))
 @click.argument("name")
 @click.argument("content")
 @click.option("--ttl", type=int, help="1 (automatic) or 60-86400 seconds. [default: 1 for a new record]")

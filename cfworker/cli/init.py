@@ -27,6 +27,12 @@ NEXT_STEPS = ("cfworker dev              # run it locally on workerd, reloaded o
               "cfworker deploy --dry-run", "cfworker deploy --watch")
 
 
+def _complete_template(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from cfworker.cli.completion import complete_template
+
+    return complete_template(ctx, param, incomplete)
+
+
 def new_project_date(today: datetime.date) -> str:
     """A new project's compatibility date: today, but never newer than the bundled workerd supports
     (`cfworker dev` would otherwise run it at an older date than it deploys with)."""
@@ -38,7 +44,8 @@ def new_project_date(today: datetime.date) -> str:
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-@click.option("--template", "-t", metavar="NAME", help="Template to start from (see --list). [default: ask]")
+@click.option("--template", "-t", metavar="NAME", help="Template to start from (see --list). [default: ask]",
+              shell_complete=lambda ctx, param, incomplete: _complete_template(ctx, param, incomplete))
 @click.option("--name", "-n", metavar="NAME", help="Worker name. [default: the directory's name, when valid]")
 @click.option("--force", is_flag=True, help="Write into a non-empty directory, or overwrite an existing worker.toml.")
 @click.option("--list", "list_only", is_flag=True, help="List the templates, one line each, and exit.")

@@ -26,3 +26,11 @@ def test_progress_writes_nothing_off_a_terminal_or_in_json_mode() -> None:
     UI(out=log, err=io.StringIO(), color=False).progress("x")
     UI(out=io.StringIO(), err=tty, json_mode=True, color=False).progress("x")
     assert log.getvalue() == "" and tty.getvalue() == ""
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
+    from cfworker.ui import _wants_color
+
+    assert _wants_color(Tty(), {}) is True
+    assert _wants_color(Tty(), {"NO_COLOR": "1"}) is False
+    assert _wants_color(io.StringIO(), {}) is False  # a pipe or a CI log

@@ -76,8 +76,21 @@ def _set_account(ctx: click.Context, _param: click.Parameter, value: str | None)
         _app(ctx).account_id_flag = value
 
 
+def _set_env_files(ctx: click.Context, _param: click.Parameter, value: tuple[Path, ...]) -> None:
+    if value:
+        _app(ctx).env_files = tuple(value)
+
+
 def account_option(f: F) -> F:
-    """--account-id: the account to act on, the same rule in every command that calls the API."""
+    """--account-id (the account to act on, the same rule in every command that calls the API) and
+    --env-file (where CLOUDFLARE_* variables may come from, as in wrangler)."""
+    f = click.option(
+        "--env-file", metavar="PATH", multiple=True, expose_value=False, callback=_set_env_files,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Read environment variables (CLOUDFLARE_API_TOKEN, ...) from this .env file; repeatable, later "
+             "files win, the real environment wins over all. [default: .env, .env.local, .env.<env>, "
+             ".env.<env>.local if present]",
+    )(f)
     return click.option(
         "--account-id", metavar="ID", expose_value=False, callback=_set_account,
         help="Account to act on. [default: CLOUDFLARE_ACCOUNT_ID, else account_id in worker.toml, "

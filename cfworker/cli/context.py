@@ -8,6 +8,7 @@ the factory methods so `cfworker --help` stays fast.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfworker.ui import UI
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from cfworker.api.client import CloudflareClient
@@ -55,6 +58,8 @@ class AppContext:
     runner: Runner | None = None  # a process runner for tests; None = real subprocesses
     interactive: bool | None = None  # None: decide from the terminal and $CI
     watch_options: WatchOptions | None = None  # watch sessions: stop event, retry waits (tests)
+    env_files: tuple[Path, ...] = ()  # --env-file; none given: wrangler's default .env files
+    _dotenv_done: bool = False
 
     # -- switches set by option callbacks ----------------------------------------------
     def enable_debug(self) -> None:
@@ -96,6 +101,49 @@ class AppContext:
             self.ui.warn(warning)
         return project
 
+    def load_dotenv(self) -> list[Path]:
+        """Add the variables of .env files to this run's environment, as wrangler does (its
+        config/dot-env.ts): the --env-file paths, else `.env`, `.env.local`, `.env.<env>`,
+        `.env.<env>.local` in the current folder, later files winning; a variable already set
+        in the real environment wins over every file. Returns the files read (once per run)."""
+        if self._dotenv_done:
+            return []
+        self._dotenv_done = True
+        from cfworker.dev.devvars import parse_dev_vars
+
+        names = [".env", ".env.local"] + ([f".env.{self.env_name}", f".env.{self.env_name}.local"]
+                                          if self.env_name else [])
+        paths = [self.path(p) for p in self.env_files] if self.env_files else [self.cwd / n for n in names]
+        merged: dict[str, str] = {}
+        read: list[Path] = []
+        for path in paths:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                if self.env_files:  # named on the command line: it must be there
+                    from cfworker.errors import UserError
+
+                    raise UserError(f"--env-file {path} does not exist", hint="check the path") from None
+                continue
+            except (OSError, UnicodeDecodeError) as exc:
+                from cfworker.errors import UserError
+
+                raise UserError(f"cannot read {path}: {exc}", hint="check the file") from None
+            parsed = parse_dev_vars(text, source=str(path))
+            for warning in parsed.warnings:
+                self.ui.warn(warning)
+            merged.update(parsed.values)
+            read.append(path)
+        if merged:
+            from cfworker.redact import REDACTOR
+
+            for key, value in merged.items():
+                if key.endswith(("TOKEN", "KEY", "SECRET", "PASSWORD")):
+                    REDACTOR.add(value)
+            self.environ = {**merged, **self.environ}  # the real environment wins
+            log.debug("environment: read %s", ", ".join(str(p) for p in read))
+        return read
+
     def settings(self, *, project: Project | None = None, account_id_flag: str | None = None,
                  require_credentials: bool = True) -> Settings:
         """Resolve credentials, account and API root from flags, environment and worker.toml.
@@ -106,6 +154,7 @@ class AppContext:
         """
         from cfworker.settings import resolve_settings
 
+        self.load_dotenv()
         config_account: str | None
         config_file: Path | None
         if project is not None:

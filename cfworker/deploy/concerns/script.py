@@ -235,23 +235,31 @@ def binding_changes(project: Project, live: Any, want: list[dict[str, Any]], *, 
     skip = set(KEEP_SECRETS) | {"inherit"}
     have = {b["name"]: b for b in live if isinstance(b.get("name"), str) and b.get("type") not in skip}
     need = {b["name"]: b for b in want if b.get("type") not in skip}
-    tail = " (changed outside cfworker; this deploy restores worker.toml)" if drift else ""
+    config = project.config_path.name
+    tail = f" (changed outside cfworker; this deploy restores {config})" if drift else ""
     lines = []
+    added = changed = removed = 0
     for name in sorted(set(have) | set(need)):
         old, new = have.get(name), need.get(name)
         label = "var" if (new or old or {}).get("type") in ("plain_text", "json") else "binding"
         if old is None and new is not None:
+            added += 1
             lines.append(f"{label} {name}: added ({_describe(new)})")
         elif new is None and old is not None:
             if label == "var" and project.keep_vars:
-                lines.append(f"var {name}: kept (not in worker.toml; keep_vars = true)")
-            elif label == "var":
-                lines.append(f"var {name}: REMOVED, it is not in worker.toml "
+                lines.append(f"var {name}: kept (not in {config}; keep_vars = true)")
+                continue
+            removed += 1
+            if label == "var":
+                lines.append(f"var {name}: REMOVED, it is not in {config} "
                              f"(set keep_vars = true to keep vars set elsewhere){tail}")
             else:
-                lines.append(f"binding {name}: REMOVED ({_describe(old)}), it is not in worker.toml{tail}")
+                lines.append(f"binding {name}: REMOVED ({_describe(old)}), it is not in {config}{tail}")
         elif old is not None and new is not None and _comparable(old) != _comparable(new):
+            changed += 1
             lines.append(f"{label} {name}: {_describe(old)} -> {_describe(new)}{tail}")
+    if added or changed or removed:  # the one-line summary first, as a plan reader scans it
+        lines.insert(0, f"bindings: {added} to add, {changed} to change, {removed} to delete")
     return lines
 
 

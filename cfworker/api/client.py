@@ -148,8 +148,10 @@ class CloudflareClient:
         sleep: Callable[[float], None] = time.sleep,
         budget: RateBudget | None = None,
         rand: Callable[[], float] = random.random,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.credentials = credentials
+        self.on_retry = on_retry  # told one line before each wait for a retry
         self.base_url = base_url.rstrip("/")
         self.max_attempts = max_attempts
         self.timeout = timeout
@@ -352,6 +354,9 @@ class CloudflareClient:
                 wait = backoff_delay(attempt, rand=self._rand)
                 if (attempt < self.max_attempts and (method in IDEMPOTENT or never_sent) and not late
                         and wait < deadline - time.monotonic()):
+                    if self.on_retry is not None:
+                        self.on_retry(f"{_describe_transport_error(exc)} on {method} {path}, retrying in {wait:.0f} s "
+                                      f"(attempt {attempt + 1} of {self.max_attempts})")
                     self._sleep(wait)
                     continue
                 if late:
@@ -372,6 +377,9 @@ class CloudflareClient:
             delay = self._retry_delay(method, response, attempt)
             if delay is None or delay >= deadline - time.monotonic():
                 return response
+            if self.on_retry is not None:
+                self.on_retry(f"{response.status_code} from Cloudflare on {method} {path}, retrying in {delay:.0f} s "
+                              f"(attempt {attempt + 1} of {self.max_attempts})")
             self._sleep(delay)
 
     def _count_write(self, method: str, *, landed: bool) -> None:

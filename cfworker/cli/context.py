@@ -287,6 +287,7 @@ class AppContext:
             timeout=settings.request_timeout,
             sleep=self.sleep,
             budget=RateBudget(limit, window, sleep=self.sleep),
+            on_retry=self.ui.step,
         )
 
     def account_id(self, settings: Settings, client: CloudflareClient) -> str:

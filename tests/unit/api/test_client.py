@@ -390,3 +390,13 @@ def test_json_body_and_multipart_are_sent() -> None:
                                       ("index.js", ("index.js", b"export default {}", "application/javascript+module"))])
     body = rec.requests[1].content
     assert b'name="index.js"; filename="index.js"' in body and b"application/javascript+module" in body
+
+
+def test_each_retry_is_announced_with_its_wait_and_attempt() -> None:
+    """One line per retry: the status, the call, the wait and which attempt comes next."""
+    rec = Recorder(fail(429, 971, "slow down", headers={"retry-after": "2"}), ok({"id": "ns1", "title": "t"}))
+    client, _sleeps = make_client(rec)
+    said: list[str] = []
+    client.on_retry = said.append
+    client.call("POST", "/accounts/a/storage/kv/namespaces", json={"title": "t"})
+    assert said == ["429 from Cloudflare on POST /accounts/a/storage/kv/namespaces, retrying in 2 s (attempt 2 of 4)"]

@@ -55,6 +55,17 @@ class ConfigError(UserError):
     problems: tuple[dict[str, object], ...] = ()
 
 
+class NeedsConfirmation(UserError):
+    """A destructive change asked for without --yes where nobody can answer a prompt: exit 2 in every
+    command (deploy, kv namespace delete, secret delete, dns delete, purge --everything)."""
+
+
+class Declined(CfWorkerError):
+    """The user answered no: nothing was changed. Not an error: reported as a plain line, exit 1."""
+
+    exit_code = EXIT_FAILED
+
+
 class CredentialsError(UserError):
     """No usable Cloudflare credentials were found, or they are malformed."""
 

@@ -128,7 +128,12 @@ class UI:
             self._write(self._err, self.style("hint:", "cyan") + " " + hint)
 
     def report(self, exc: CfWorkerError) -> None:
-        """Print a CfWorkerError the way every command does."""
+        """Print a CfWorkerError the way every command does (a declined prompt is no error)."""
+        from cfworker.errors import Declined
+
+        if isinstance(exc, Declined):
+            self.info(exc.message)
+            return
         self.error(exc.message, notes=exc.notes, hint=exc.hint)
 
     def write_bytes(self, data: bytes) -> None:

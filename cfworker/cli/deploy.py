@@ -128,7 +128,9 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
     outcome.timings.update(checked)
     outcome.timings["total"] = (time.perf_counter() - started) * 1000
     app.ui.lines(render_summary(outcome))
-    if outcome.exit_code != 0:
+    if outcome.declined:
+        app.ui.info(outcome.message or "Cancelled.")
+    elif outcome.exit_code != 0:
         hint = outcome.hint or ("rerun `cfworker deploy` to finish; applied steps are not repeated"
                                 if outcome.exit_code == 3 else None)
         app.ui.error(outcome.message or "deploy failed", hint=hint)

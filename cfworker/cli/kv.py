@@ -145,10 +145,9 @@ def namespace_delete(app: AppContext, namespace_id: str | None, binding: str | N
     from cfworker.api import kv as api
 
     client, account_id, ns_id = _resolve_namespace(app, namespace_id, binding)
-    if not yes:
-        if not app.is_interactive:
-            raise UserError(f"deleting namespace {ns_id} and all its keys needs confirmation", hint="rerun with --yes")
-        click.confirm(f"Delete KV namespace {ns_id} and all its keys?", abort=True)
+    from cfworker.cli.hook_session import confirm_destructive
+
+    confirm_destructive(app, f"Delete KV namespace {ns_id} and all its keys?", yes=yes)
     with client:
         api.delete_namespace(client, account_id, ns_id)
     if app.json_mode:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cfworker.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, RemoteError
+from cfworker.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, RemoteError
 
 if TYPE_CHECKING:
     from cfworker.api.client import CloudflareClient
@@ -62,6 +62,7 @@ class DeployOutcome:
     message: str | None = None
     hint: str | None = None  # what to do next, when the outcome has its own advice
     dry_run: bool = False  # --dry-run (a refused or up-to-date deploy is not one)
+    declined: bool = False  # the user said no at the prompt (not an error)
 
     @property
     def live(self) -> bool:
@@ -142,7 +143,8 @@ def run_deploy(
 
     refusal = _refusal(plan, options, confirm)
     if refusal is not None:
-        outcome.exit_code, outcome.message = EXIT_FAILED, refusal
+        outcome.exit_code, outcome.message = refusal
+        outcome.declined = outcome.message == DECLINED
         return _finish(outcome, client)
     if options.dry_run:
         outcome.message = "dry run: nothing was written"
@@ -175,18 +177,25 @@ def run_deploy(
     return _finish(outcome, client)
 
 
-def _refusal(plan: Plan, options: DeployOptions, confirm: Callable[[str], bool]) -> str | None:
-    """Why the plan must not run (conflicts, blockers, unconfirmed destructive steps), or None."""
+DECLINED = "Cancelled: nothing was written."
+
+
+def _refusal(plan: Plan, options: DeployOptions, confirm: Callable[[str], bool]) -> tuple[int, str] | None:
+    """(exit code, why) the plan must not run (conflicts, blockers, unconfirmed destructive steps), or None.
+
+    Destructive steps without --yes where nobody can answer are exit 2, as in every command
+    (errors.NeedsConfirmation); a "no" at the prompt is exit 1 and not an error."""
     if plan.conflicts:
-        return f"{len(plan.conflicts)} conflict(s): nothing was written; see the fixes above"
+        return EXIT_FAILED, f"{len(plan.conflicts)} conflict(s): nothing was written; see the fixes above"
     if plan.blockers:
-        return f"{len(plan.blockers)} problem(s) found before deploying: nothing was written"
+        return EXIT_FAILED, f"{len(plan.blockers)} problem(s) found before deploying: nothing was written"
     destructive = plan.destructive_steps
     if destructive and not options.dry_run and not options.yes:
-        question = f"apply {len(destructive)} destructive change(s) listed above?"
-        if not (options.interactive and confirm(question)):
-            return (f"the plan has {len(destructive)} destructive change(s): nothing was written; "
-                    "review them and rerun with --yes to apply")
+        if not options.interactive:
+            return EXIT_USAGE, (f"the plan has {len(destructive)} destructive change(s): nothing was written; "
+                                "review them and rerun with --yes to apply")
+        if not confirm(f"apply {len(destructive)} destructive change(s) listed above?"):
+            return EXIT_FAILED, DECLINED
     return None
 
 

@@ -146,7 +146,7 @@ def test_destructive_change_needs_yes_in_ci(example, env, fake_cf) -> None:
             'routes = [{ pattern = "cache.example.com/*", zone_name = "example.com" }]')
     before = len(fake_cf.writes())
     refused = deploy(project, env)
-    assert refused.code == 1, refused
+    assert refused.code == 2, refused
     assert len(fake_cf.writes()) == before
     assert "delete route kv.example.com/*" in refused.out and "--yes" in refused.err + refused.out
     applied = deploy(project, env, "--yes")

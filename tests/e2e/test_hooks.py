@@ -117,7 +117,7 @@ def test_removing_an_owned_record_is_destructive_and_needs_yes(hello: Path, env,
     configure(hello, records_toml(*THREE[:2]))
     before = len(fake_cf.writes())
     refused = deploy(hello, env)
-    assert refused.code == 1, refused
+    assert refused.code == 2, refused
     assert len(fake_cf.writes()) == before
     assert "delete DNS record TXT example.com v=spf1 -all" in refused.out and "[destructive]" in refused.out
     applied = deploy(hello, env, "--yes")

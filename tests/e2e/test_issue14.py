@@ -207,7 +207,7 @@ def test_deleted_classes_migration_needs_yes(tmp_path, env, fake_cf) -> None:
     (project / "src" / "index.js").write_text('export default { fetch() { return new Response("bye"); } };\n')
     writes = len(fake_cf.writes())
     refused = deploy(project, env)
-    assert refused.code == 1, refused
+    assert refused.code == 2, refused
     assert fake_cf.writes()[writes:] == []
     assert fake_cf.scripts[NAME].migration_tag == "v1" and fake_cf.scripts[NAME].do_classes == {"Counter"}
     assert "DELETE class Counter" in refused.out and "--yes" in refused.output
@@ -282,7 +282,7 @@ def test_queue_consumer_attach_converge_update_and_detach(tmp_path, env, fake_cf
     (project / "worker.toml").write_text(text[:text.index("# this Worker consumes")])
     writes = len(fake_cf.writes())
     refused = deploy(project, env)
-    assert refused.code == 1, refused
+    assert refused.code == 2, refused
     assert fake_cf.writes()[writes:] == []
     assert len(mine(fake_cf, "jobs")) == 1
     assert "stop consuming queue jobs" in refused.out and "--yes" in refused.output
@@ -450,10 +450,10 @@ def test_json_refused_destructive_migration_is_one_document(tmp_path, env, fake_
     """--json on an unconfirmed deleted_classes migration: exit 1, nothing written, one JSON document on stdout
     naming the destructive upload and its migration step (human output on stderr)."""
     r, writes = _refused_json(tmp_path, env, fake_cf)
-    assert r.code == 1, r
+    assert r.code == 2, r
     assert fake_cf.writes()[writes:] == []
     doc = json.loads(r.out)
-    assert doc["ok"] is False and doc["exit_code"] == 1 and doc["results"] == []
+    assert doc["ok"] is False and doc["exit_code"] == 2 and doc["results"] == []
     upload = next(s for s in doc["plan"] if s["action"] == "UploadScript")
     assert upload["destructive"] is True
     assert upload["details"] == ["migration v2: DELETE class Counter (its stored data is lost)"]
@@ -464,5 +464,5 @@ def test_json_refused_destructive_migration_is_one_document(tmp_path, env, fake_
 def test_json_refused_deploy_is_not_reported_as_a_dry_run(tmp_path, env, fake_cf) -> None:
     """A deploy run without --dry-run that is refused says dry_run: false."""
     r, _ = _refused_json(tmp_path, env, fake_cf)
-    assert r.code == 1, r
+    assert r.code == 2, r
     assert json.loads(r.out)["dry_run"] is False

@@ -116,7 +116,7 @@ def test_gradual_deployment_is_only_ended_with_yes(tmp_path: Path, env, fake_cf)
     fake_cf.foreign_deploy("app", percentage=10)
     before = len(fake_cf.writes())
     refused = deploy(project, env)
-    assert refused.code == 1 and writes_since(fake_cf, before) == [], refused
+    assert refused.code == 2 and writes_since(fake_cf, before) == [], refused
     assert "gradual deployment" in refused.out
     assert deploy(project, env, "--yes").code == 0
     assert fake_cf.scripts["app"].deployments[-1].versions[0]["percentage"] == 100.0

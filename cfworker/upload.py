@@ -96,6 +96,8 @@ def build_bindings(project: Project, resolved: Resolved) -> list[dict[str, Any]]
         if needed is not None and spec.get(needed) is None and needed not in extra:
             raise ValueError(f"no {needed} for the {kind.label} binding {spec.name}")
         out.append(kind.wire(spec, extra))
+    for name, text in project.deploy_secrets:  # deploy --secrets-file (api-notes §4.1)
+        out.append({"type": "secret_text", "name": name, "text": text})
     if project.assets is not None and project.assets.binding:  # [assets] binding (api-notes §2.3)
         out.append({"type": "assets", "name": project.assets.binding})
     return out
@@ -162,6 +164,10 @@ def content_hash(bundle: Bundle, metadata: Mapping[str, Any]) -> str:
     # Annotations (--message, --tag) describe a deploy, not what it leaves live: a new message on an
     # unchanged tree is no reason to upload it again.
     kept = {k: v for k, v in metadata.items() if k not in ("migrations", "annotations")}
+    if project_secrets := [b for b in kept.get("bindings", []) if b.get("type") == "secret_text"]:
+        # secret values never enter the hash (it is written into a deployment annotation): a deploy
+        # with --secrets-file always uploads instead (the script concern forces it)
+        kept["bindings"] = [b for b in kept["bindings"] if b not in project_secrets]
     if isinstance(kept.get("assets"), dict):  # the token differs on every upload; the config does not
         kept["assets"] = {k: v for k, v in kept["assets"].items() if k != "jwt"}
     digest.update(json.dumps(kept, sort_keys=True, separators=(",", ":")).encode())

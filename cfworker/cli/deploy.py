@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -43,6 +44,8 @@ EXAMPLES
 @click.option("--keep-vars", is_flag=True, help="Keep vars set in the dashboard that the config does not list.")
 @click.option("--message", metavar="TEXT", help="A message for this version (at most 50 characters).")
 @click.option("--tag", metavar="TAG", help="A tag for this version (at most 20 characters).")
+@click.option("--secrets-file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Upload these secrets with the version: a JSON object or NAME=value lines (values never shown).")
 @account_option
 @project_options
 @debug_option
@@ -52,7 +55,8 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
            no_hooks: bool, no_config_write: bool, outdir: str | None, check: bool | None = None,
            watch: bool = False, name: str | None = None, compatibility_date: str | None = None,
            compatibility_flags: tuple[str, ...] = (), vars_: tuple[str, ...] = (), minify: bool | None = None,
-           keep_vars: bool = False, message: str | None = None, tag: str | None = None) -> int:
+           keep_vars: bool = False, message: str | None = None, tag: str | None = None,
+           secrets_file: Path | None = None) -> int:
     """Bundle the Worker, show the plan of changes, and apply it."""
     from cfworker.config.overrides import DeployFlags
 
@@ -79,6 +83,13 @@ def deploy(app: AppContext, dry_run: bool, yes: bool, take_over_routes: bool, ov
         from cfworker.config.overrides import apply_flags
 
         project = apply_flags(project, flags)
+    if secrets_file is not None:
+        import dataclasses
+
+        from cfworker.cli.secret import parse_secrets_file
+
+        secrets = parse_secrets_file(app.path(secrets_file), str(secrets_file))
+        project = dataclasses.replace(project, deploy_secrets=tuple(secrets.items()))
     settings = app.settings(project=project, require_credentials=not dry_run)
     for warning in settings.warnings:
         app.ui.warn(warning)

@@ -232,6 +232,8 @@ class Project:
     assets: AssetsSpec | None = None
     # Version annotations from --message / --tag (workers/message, workers/tag): not config keys
     annotations: tuple[tuple[str, str], ...] = ()
+    # Secrets from `deploy --secrets-file` (never from a config file): uploaded with the version
+    deploy_secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     config_digest: str | None = None  # sha256 of the text validated (write-back checks it is unchanged)
 
     @property

@@ -77,3 +77,17 @@ def test_a_bad_flag_value_is_a_usage_error_before_any_write(project: Path, env, 
     r = run_cli(["deploy", "--no-check", *args], env=env, cwd=project)
     assert r.code == 2, r
     assert says in r.err and fake_cf.writes() == []
+
+
+def test_secrets_file_uploads_secret_bindings_never_showing_values(project: Path, env, fake_cf) -> None:
+    """--secrets-file (JSON or .env) sends secret_text bindings with the version; the values appear in no
+    output, not in the content hash either, and an unchanged tree with a secrets file is uploaded anyway."""
+    (project / "prod.env").write_text('API_KEY="k-3f9a-very-secret"\nDB_PASS=hunter2-but-longer\n')
+    r = run_cli(["deploy", "--no-check", "--secrets-file", "prod.env", "--json"], env=env, cwd=project)
+    assert r.code == 0, r
+    script = fake_cf.scripts["kv-cache"]
+    assert {"API_KEY", "DB_PASS"} <= set(script.secrets)
+    assert "k-3f9a-very-secret" not in r.out + r.err and "hunter2-but-longer" not in r.out + r.err
+    again = run_cli(["deploy", "--no-check", "--secrets-file", "prod.env"], env=env, cwd=project)
+    assert again.code == 0, again
+    assert "secret(s) of --secrets-file" in again.out and "k-3f9a" not in again.out + again.err

@@ -157,7 +157,8 @@ class ScriptConcern(Concern):
         deployments = snapshot.deployments
         deployment = deployments[0] if deployments else None
         current = live_hash(deployments)
-        if not p.pending and not p.options.force_upload and p.migrations is None and current == mine:
+        if not p.pending and not p.options.force_upload and p.migrations is None and current == mine \
+                and not project.deploy_secrets:  # secret values are not compared: always sent
             where = f", live version {deployment.versions[0][0][:8]}" if deployment is not None and deployment.versions else ""
             p.notes.append(f"script unchanged (content hash {mine[:12]}{where}); upload skipped"
                            + ("; --message/--tag apply to the next upload (--force uploads now)"
@@ -167,6 +168,9 @@ class ScriptConcern(Concern):
         drift = current is None
         if p.options.force_upload:
             p.notes.append("upload forced (--force)")
+        elif project.deploy_secrets and current == mine:
+            p.notes.append(f"uploading for the {len(project.deploy_secrets)} secret(s) of --secrets-file "
+                           "(secret values are never compared)")
         elif split > 1 and deployment is not None:
             shares = ", ".join(f"{vid[:8]} {pct:g} %" for vid, pct in deployment.versions)
             p.notes.append(f"traffic is split between {split} versions ({shares}), a gradual deployment: this upload "

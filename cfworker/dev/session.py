@@ -84,17 +84,45 @@ def dev_dirs(root: Path) -> tuple[Path, Path, Path]:
     return base / "dev" / "build", base / "dev" / "run", base / "state" / "kv"
 
 
-def read_dev_vars(project: Project) -> DevVars:
-    """The secrets of `.dev.vars.<env>` or `.dev.vars` beside worker.toml (none if neither exists)."""
+def read_dev_vars(project: Project, environ: Mapping[str, str] | None = None) -> DevVars:
+    """The local secrets, as wrangler dev finds them (its dev/dev-vars.ts): `.dev.vars.<env>` or
+    `.dev.vars` beside the config; without either, the `.env` files there (`.env`, `.env.local`,
+    `.env.<env>`, `.env.<env>.local`, later winning) unless CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV is
+    "false". From `.env`, cfworker's own CLOUDFLARE_* settings are not handed to the Worker. With
+    `secrets.required` in the config, only those names (and the config's vars) are taken."""
     for path in dev_vars_candidates(project.root, project.env):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = _read(path)
+        if text is not None:
+            return _only_declared(project, parse_dev_vars(text, source=path.name))
+    if (environ or {}).get("CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV", "").lower() == "false":
+        return DevVars({})
+    names = [".env", ".env.local"] + ([f".env.{project.env}", f".env.{project.env}.local"] if project.env else [])
+    values: dict[str, str] = {}
+    warnings: list[str] = []
+    for name in names:
+        text = _read(project.root / name)
+        if text is None:
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot read {path}: {exc}") from exc
-        return parse_dev_vars(text, source=path.name)
-    return DevVars({})
+        parsed = parse_dev_vars(text, source=name)
+        values.update({k: v for k, v in parsed.values.items() if not k.startswith("CLOUDFLARE_")})
+        warnings += parsed.warnings
+    return _only_declared(project, DevVars(values, tuple(warnings)))
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {path}: {exc}") from exc
+
+
+def _only_declared(project: Project, found: DevVars) -> DevVars:
+    if not project.secrets:
+        return found
+    allowed = set(project.secrets) | {v.name for v in project.vars}
+    return DevVars({k: v for k, v in found.values.items() if k in allowed}, found.warnings)
 
 
 class DevSession:
@@ -115,7 +143,7 @@ class DevSession:
         With `reuse`, that bundle's code is kept and only its [assets] folder is read again."""
         build_dir, _run_dir, kv_dir = dev_dirs(project.root)
         bundle = self.builder.build(project, build_dir) if reuse is None else _reread_assets(project, reuse)
-        dev_vars = read_dev_vars(project)
+        dev_vars = read_dev_vars(project, self.environ)
         config = capnp_config(project, bundle, secrets=dev_vars.values, kv_dir=kv_dir,
                               supported_date=self.workerd.supported_date)
         digest = hashlib.sha256()

@@ -145,3 +145,21 @@ def test_while_worker_toml_is_broken_every_save_shows_its_error(tmp_path: Path) 
     session.reload(ChangeSet(paths=(tmp_path / "src" / "index.js",)))
     assert out.getvalue().count("error: worker.toml has 1 problem") == 2
     assert len(builder.builds) == builds  # nothing was built against the stale config
+
+
+def test_dot_env_files_are_the_local_secrets_when_there_is_no_dev_vars(tmp_path: Path) -> None:
+    """As wrangler dev: no .dev.vars -> .env, .env.local (and .env.<env>...) with later files winning;
+    cfworker's own CLOUDFLARE_* settings stay out of the Worker; .dev.vars wins when it exists."""
+    (tmp_path / ".env").write_text("API_KEY=base\nCLOUDFLARE_API_TOKEN=tok\nOTHER=1\n")
+    (tmp_path / ".env.local").write_text("API_KEY=local\n")
+    (tmp_path / ".env.staging").write_text("API_KEY=staging\n")
+    assert read_dev_vars(make_project(tmp_path)).values == {"API_KEY": "local", "OTHER": "1"}
+    assert read_dev_vars(make_project(tmp_path, env="staging")).values["API_KEY"] == "staging"
+    assert read_dev_vars(make_project(tmp_path), {"CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV": "false"}).values == {}
+    (tmp_path / ".dev.vars").write_text("API_KEY=devvars\n")
+    assert read_dev_vars(make_project(tmp_path)).values == {"API_KEY": "devvars"}
+
+
+def test_declared_secrets_limit_what_is_loaded(tmp_path: Path) -> None:
+    (tmp_path / ".dev.vars").write_text("API_KEY=1\nSTRAY=2\n")
+    assert read_dev_vars(make_project(tmp_path, secrets=("API_KEY",))).values == {"API_KEY": "1"}

@@ -156,6 +156,11 @@ class UI:
         """Whether ANSI colour is on for human output."""
         return self._color
 
+    def emit_json_line(self, payload: Any) -> None:
+        """One compact JSON document on its own line of stdout (a stream of events: `watch --json`)."""
+        self.json_emitted = True
+        self._write(self._out, json.dumps(payload, separators=(",", ":"), default=str))
+
     def emit_json(self, payload: Any) -> None:
         """Write one JSON document to stdout (the only thing on stdout in --json mode)."""
         self.json_emitted = True

@@ -19,9 +19,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cfworker.errors import (
     EXIT_INTERRUPTED,
@@ -103,6 +104,9 @@ class WatchOptions:
     retry_delays: tuple[float, ...] = RETRY_DELAYS
     save_grace: float = SAVE_GRACE
     skip_unchanged: bool = True  # False (--force): every rebuild is deployed
+    # `watch --json`: told one dict per event (watching, deployed, unchanged, build_failed,
+    # config_error, deploy_failed, outage, recovered, stopped, interrupted); one JSON line each
+    events: Callable[[dict[str, Any]], None] | None = None
 
 
 def retryable(exc: BaseException) -> bool:
@@ -161,6 +165,7 @@ def run_watch(pipeline: Pipeline, *, ui: UI, options: WatchOptions | None = None
         session.feed.close()
     if code == EXIT_OK:
         ui.step("Stopped watching; the last deployment stays live.")
+    session.event("stopped" if code == EXIT_OK else "interrupted", exit_code=code)
     return code
 
 
@@ -182,6 +187,10 @@ class _Session:
         watcher = options.watcher or watchfiles_watcher()
         self.feed = ChangeFeed(targets_for(self.config_path), watcher=watcher, stop=options.stop)
 
+    def event(self, kind: str, **fields: Any) -> None:
+        if self.options.events is not None:
+            self.options.events({"event": kind, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), **fields})
+
     def run(self) -> int:
         stop = self.options.stop
         self.feed.start()  # before the first build: a save made while it runs is not lost
@@ -192,6 +201,7 @@ class _Session:
             if pending is None or timeout:
                 if not announced:
                     self.ui.step(f"Watching {self.feed.targets.describe(self._root())} for changes (Ctrl-C to stop)")
+                    self.event("watching", targets=self.feed.targets.describe(self._root()))
                     announced = True
                 try:
                     change = self.feed.wait(timeout if pending is not None else None)
@@ -240,6 +250,7 @@ class _Session:
         what = f"{pending.change.describe(self._root(), self.config_path)} changed" if self.deployed else "first deploy"
         if self.options.skip_unchanged and self.deployed and not pending.change.config and digest == self.live_hash:
             self.ui.info(f"{_clock()} {what}: bundle unchanged, nothing to deploy")
+            self.event("unchanged", change=what)
             return None, None
         verbose = not self.deployed and pending.attempt == 0
         try:
@@ -248,6 +259,7 @@ class _Session:
             if not retryable(exc):
                 self.live_hash = None
                 self.ui.report(exc)
+                self.event("deploy_failed", change=what, message=exc.message, hint=exc.hint)
                 return None, None
             report = DeployReport(1, exc.message, retryable=True)
         if report.config_written:  # our own KV id write-back is not a change to react to
@@ -266,6 +278,7 @@ class _Session:
                 return replace(pending, save_retry=True), self.options.save_grace
             self.ui.report(exc)
             self.ui.info(f"{_clock()} waiting for {self.config_path.name} to be fixed")
+            self.event("config_error", message=exc.message, hint=exc.hint, problems=list(exc.problems))
             self._retarget()
             return None, None
         self.config_ok = True
@@ -282,6 +295,7 @@ class _Session:
             return replace(pending, save_retry=True), self.options.save_grace
         self.ui.report(exc)
         self.ui.info(f"{_clock()} build failed; the last good deployment stays live")
+        self.event("build_failed", message=exc.message, hint=exc.hint, notes=list(exc.notes))
         self._retarget()
         return None, None
 
@@ -298,7 +312,10 @@ class _Session:
             if self.outage_since is not None:
                 gone = time.monotonic() - self.outage_since
                 self.ui.info(f"{_clock()} Cloudflare answers again (after {gone:.0f} s, {pending.attempt} retries)")
+                self.event("recovered", after_s=round(gone, 1), retries=pending.attempt)
                 self.outage_since = None
+            self.event("deployed", change=what, exit_code=report.exit_code, uploaded=report.uploaded,
+                       upload_ms=report.upload_ms, urls=list(report.urls), message=report.message)
             if not verbose:
                 self.ui.success(_deploy_line(what, bundle, report, started))
                 self.ui.lines(f"    {other}" for other in report.other_changes)
@@ -312,10 +329,12 @@ class _Session:
                 self.outage_since = time.monotonic()
                 self.ui.warn(f"Cloudflare is unavailable ({report.message}); retrying by itself, "
                              "the last good deployment stays live")
+                self.event("outage", message=report.message)
             delays = self.options.retry_delays
             delay = max(delays[min(pending.attempt, len(delays) - 1)], report.retry_after or 0.0)
             log.debug("deploy failed (%s); retry %d in %.1f s", report.message, pending.attempt + 1, delay)
             return replace(pending, attempt=pending.attempt + 1), delay
+        self.event("deploy_failed", change=what, exit_code=report.exit_code, message=report.message)
         if not verbose:  # a verbose deploy has shown its plan, failures and message already
             self.ui.lines(report.details)
             self.ui.error(f"{what}: {report.message or 'deploy failed'}",

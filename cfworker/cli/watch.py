@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cfworker.cli import account_option, cli, debug_option, pass_app, project_options
+from cfworker.cli import account_option, cli, debug_option, json_option, pass_app, project_options
 from cfworker.cli.context import AppContext
-from cfworker.errors import BundleError, UserError
+from cfworker.errors import BundleError
 
 if TYPE_CHECKING:
     from cfworker.api.client import CloudflareClient
@@ -61,6 +61,7 @@ def watch_flags(f: Callable[..., Any]) -> Callable[..., Any]:
 @account_option
 @project_options
 @debug_option
+@json_option
 @pass_app
 def watch(app: AppContext, yes: bool, take_over_routes: bool, override_dns: bool, force_upload: bool,
           no_config_write: bool, no_hooks: bool, outdir: str | None, check: bool | None = None) -> int:
@@ -84,11 +85,11 @@ def run_watch_command(app: AppContext, *, yes: bool = False, take_over_routes: b
     from cfworker.config.loader import find_config
     from cfworker.watch import WatchOptions, run_watch
 
-    if app.json_mode:
-        raise UserError("--json cannot be combined with watching", hint="run `cfworker deploy --json` instead")
     config = app.path(app.config_path) if app.config_path is not None else find_config(app.cwd)
     app.config_path = config
     watch_options = dataclasses.replace(app.watch_options or WatchOptions(), skip_unchanged=not force_upload)
+    if app.json_mode:  # one JSON line per event on stdout; the human lines go to stderr
+        watch_options = dataclasses.replace(watch_options, events=app.ui.emit_json_line)
     # Checked once before watching: nothing a save can change fixes missing credentials.
     settings = app.settings(account_id_flag=account_id, require_credentials=True)
     for warning in settings.warnings:

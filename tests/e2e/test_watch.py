@@ -91,7 +91,8 @@ def watching(fake, project: Path, env: dict[str, str], *args: str) -> Iterator[W
     thread.start()
     session = Watching(fake, project, options, out, err)
     try:
-        wait_for(lambda: "Watching " in out.getvalue() or not thread.is_alive(), "the first deploy")
+        # (with --json the human lines are on stderr)
+        wait_for(lambda: "Watching " in out.getvalue() + err.getvalue() or not thread.is_alive(), "the first deploy")
         assert thread.is_alive(), session.output
         yield session
     finally:
@@ -223,14 +224,33 @@ def test_deploy_watch_flag_runs_the_same_session(example, env, fake_cf) -> None:
     assert "Stopped watching" in out.getvalue()
 
 
-def test_watch_refuses_dry_run_and_json(example, env) -> None:
-    """--watch with --dry-run or --json is a usage error (exit 2) before anything runs."""
+def test_watch_refuses_dry_run(example, env) -> None:
+    """--watch with --dry-run is a usage error (exit 2) before anything runs."""
     from tests.e2e.cli import run_cli
 
     project = example("hello")
     assert run_cli(["deploy", "--watch", "--dry-run"], env=env, cwd=project).code == 2
-    r = run_cli(["deploy", "--watch", "--json"], env=env, cwd=project)
-    assert r.code == 2 and "--json cannot be combined with watching" in r.err
+
+
+def test_watch_json_is_one_json_line_per_event(example, env, fake_cf) -> None:
+    """watch --json: stdout is a stream of JSON lines (watching, deployed, build_failed, ..., stopped);
+    the human lines go to stderr."""
+    import json
+
+    out_lines: list[str] = []
+    with watching(fake_cf, example("hello"), env, "--json") as w:
+        w.edit("src/index.js", "Hello World!", "Hello, JSON!")
+        wait_for(lambda: w._out.getvalue().count('"event":"deployed"') >= 2, "the second deploy event")
+        w.edit("src/index.js", "Hello, JSON!", 'Broken" ++ {')
+        wait_for(lambda: '"event":"build_failed"' in w._out.getvalue(), "the build failure event")
+        out = w._out
+    out_lines = out.getvalue().splitlines()
+    events = [json.loads(line) for line in out_lines]  # every line of stdout is one JSON document
+    kinds = [e["event"] for e in events]
+    assert kinds[0] in ("watching", "deployed") and kinds[-1] == "stopped"
+    assert kinds.count("deployed") >= 2 and "build_failed" in kinds
+    second = [e for e in events if e["event"] == "deployed"][1]
+    assert second["uploaded"] is True and second["change"].startswith("src/index.js changed")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -155,6 +155,8 @@ DEFAULT_ERRORS: dict[str, ErrorSpec] = {
     "assets_upload_invalid": ErrorSpec(400, 10001, "Invalid assets upload: {detail}"),
     "asset_not_requested": ErrorSpec(400, 10001, "Invalid assets upload: file {hash} was not requested by this "
                                                  "upload session"),
+    "asset_hash_mismatch": ErrorSpec(400, 10001, "Invalid assets upload: file {hash} does not hash to {hash} "
+                                                 "(blake3 of its base64 text and extension)"),
     "asset_size_mismatch": ErrorSpec(400, 10001, "Invalid assets upload: file {hash} has {size} bytes, the manifest "
                                                  "says {expected}"),
     # metadata.assets on a script/version upload: 10021, the upload validation code (workers-docs scripts.md)

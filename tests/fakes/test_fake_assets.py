@@ -23,8 +23,10 @@ def small_buckets(fake_cf: FakeCloudflare) -> None:
 
 
 def digest(data: bytes, ext: str = "txt") -> str:
-    """A 32-hex content key (the fake does not recompute hashes, so any recipe serves)."""
-    return hashlib.md5(base64.b64encode(data) + ext.encode()).hexdigest()
+    """The service's key of a file: blake3(base64(content) + extension)[:32] (the fake checks it)."""
+    import blake3
+
+    return blake3.blake3(base64.b64encode(data) + ext.encode()).hexdigest()[:32]
 
 
 def manifest_of(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
@@ -191,11 +193,12 @@ def test_bad_manifests_refused(fake_cf: FakeCloudflare, fake_cf_client: httpx.Cl
 
 def test_exactly_25_mib_and_empty_files_are_fine(fake_cf: FakeCloudflare, fake_cf_client: httpx.Client) -> None:
     """size == 25 MiB passes (wrangler refuses only `size > MAX`); a 0-byte file uploads as empty base64."""
+    empty = digest(b"", "txt")
     r = open_session(fake_cf_client, fake_cf, "site", {"/big.bin": {"hash": "1" * 32, "size": 25 * 1024 * 1024},
-                                                      "/empty.txt": {"hash": "2" * 32, "size": 0}})
+                                                      "/empty.txt": {"hash": empty, "size": 0}})
     assert r.status_code == 201, r.text
-    assert send_bucket(fake_cf, r.json()["result"]["jwt"], {"2" * 32: b""}).status_code == 202
-    assert fake_cf.asset_store == {"2" * 32: b""}
+    assert send_bucket(fake_cf, r.json()["result"]["jwt"], {empty: b""}).status_code == 202
+    assert fake_cf.asset_store == {empty: b""}
 
 
 def test_assets_only_upload(fake_cf: FakeCloudflare, fake_cf_client: httpx.Client) -> None:
@@ -300,3 +303,11 @@ def test_keep_assets_and_secret_redeploys_keep_them(fake_cf: FakeCloudflare, fak
     assert fake_cf.script_assets("app") is None
     r = upload(fake_cf_client, fake_cf, "app", {"main_module": "index.js", "keep_assets": True})
     assert (r.status_code, errors(r)) == (400, [10021])
+
+
+def test_a_file_whose_hash_is_not_the_services_is_refused(fake_cf: FakeCloudflare, fake_cf_client: httpx.Client) -> None:
+    """A client hashing differently (here md5) must not store files under the wrong key."""
+    wrong = hashlib.md5(b"aGVsbG8=html").hexdigest()
+    session = open_session(fake_cf_client, fake_cf, "site", {"/index.html": {"hash": wrong, "size": 5}}).json()["result"]
+    r = send_bucket(fake_cf, session["jwt"], {wrong: b"hello"})
+    assert r.status_code == 400 and wrong not in fake_cf.asset_store

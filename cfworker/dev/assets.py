@@ -12,7 +12,7 @@ assets and the Worker (run_worker_first, research-16 B9).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -161,6 +161,19 @@ def url_has_host(token: str) -> bool:
 
 
 # -- _redirects ---------------------------------------------------------------------------------
+def _rule_lines(lines: Sequence[str], max_line: int, invalid: list[Invalid]) -> Iterator[tuple[int, str]]:
+    """(line number, stripped line) of a rules file, blanks and comments skipped; an over-long line is
+    reported in `invalid` and skipped (the same loop in parseRedirects and parseHeaders)."""
+    for i, raw in enumerate(lines):
+        line, number = raw.strip(), i + 1
+        if not line or line.startswith("#"):
+            continue
+        if len(line) > max_line:
+            invalid.append(Invalid(f"Ignoring line {number} as it exceeds the maximum allowed length of {max_line}."))
+            continue
+        yield number, line
+
+
 def parse_redirects(text: str, *, html_handling: str | None = None, max_static: int = MAX_STATIC_REDIRECT_RULES,
                     max_dynamic: int = MAX_DYNAMIC_REDIRECT_RULES, max_line: int = MAX_LINE_LENGTH) -> Parsed:
     """The rules of a `_redirects` file (`from to [status]` per line, status 302 by default)."""
@@ -170,14 +183,7 @@ def parse_redirects(text: str, *, html_handling: str | None = None, max_static: 
     seen: set[str] = set()
     static = dynamic = 0
     can_be_static = True
-    for i, raw in enumerate(lines):
-        line = raw.strip()
-        number = i + 1
-        if not line or line.startswith("#"):
-            continue
-        if len(line) > max_line:
-            invalid.append(Invalid(f"Ignoring line {number} as it exceeds the maximum allowed length of {max_line}."))
-            continue
+    for number, line in _rule_lines(lines, max_line, invalid):
         tokens = _JS_WHITESPACE.split(re.sub(r"\s+#.*$", "", line, flags=re.DOTALL))
         if not 2 <= len(tokens) <= 3:
             invalid.append(Invalid(f"Expected exactly 2 or 3 whitespace-separated tokens. Got {len(tokens)}.",
@@ -198,7 +204,7 @@ def parse_redirects(text: str, *, html_handling: str | None = None, max_static: 
             can_be_static = False
             if dynamic > max_dynamic:
                 invalid.append(Invalid(f"Maximum number of dynamic rules supported is {max_dynamic}. "
-                                       f"Skipping remaining {len(lines) - i} lines of file."))
+                                       f"Skipping remaining {len(lines) - number + 1} lines of file."))
                 break
         to, why = validate_url(str_to, False, False, True, True)
         if to is None:
@@ -261,19 +267,12 @@ def parse_headers(text: str, *, max_rules: int = MAX_HEADER_RULES, max_line: int
         else:
             invalid.append(Invalid("No headers specified", line, number))
 
-    for i, raw in enumerate(lines):
-        line = raw.strip()
-        number = i + 1
-        if not line or line.startswith("#"):
-            continue
-        if len(line) > max_line:
-            invalid.append(Invalid(f"Ignoring line {number} as it exceeds the maximum allowed length of {max_line}."))
-            continue
+    for number, line in _rule_lines(lines, max_line, invalid):
         if _PATH_LINE.match(line):
             skipping = False
             if len(rules) >= max_rules:
                 invalid.append(Invalid(f"Maximum number of rules supported is {max_rules}. "
-                                       f"Skipping remaining {len(lines) - i} lines of file."))
+                                       f"Skipping remaining {len(lines) - number + 1} lines of file."))
                 break  # the rule being read still counts (as in wrangler: one more than max_rules)
             close(number)
             current = None

@@ -96,6 +96,7 @@ def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
     path = find_config(cwd) if config_path is None else Path(os.path.normpath(cwd / config_path))
     shown = display_path(path, cwd)
     text = read_config_text(path, shown)
+    origin = _built_from(text, path)
     raw, line_of = parse_config(text, path, shown)
     project, diagnostics = validate(raw, config_path=path, source_text=text, env=env,
                                     today=today or datetime.date.today(),
@@ -106,7 +107,25 @@ def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
 
     from cfworker.config.writeback import text_digest
 
-    return replace(project, config_digest=text_digest(text)), diagnostics.render_warnings()
+    return replace(project, config_digest=text_digest(text), write_back_to=origin), diagnostics.render_warnings()
+
+
+def _built_from(text: str, path: Path) -> tuple[Path, str | None] | None:
+    """(the user's config, its environment) named by a config the Vite plugin built (`userConfigPath`,
+    `targetEnvironment`), when that file exists; None for any other config."""
+    if path.suffix.lower() not in (".json", ".jsonc") or '"userConfigPath"' not in text:
+        return None
+    from cfworker.config.jsonc import parse_jsonc
+
+    try:
+        raw = parse_jsonc(text, str(path))
+    except ConfigError:
+        return None
+    user = raw.get("userConfigPath") if isinstance(raw, dict) else None
+    if not isinstance(user, str) or not Path(user).is_absolute() or not Path(user).is_file() or Path(user) == path:
+        return None
+    target = raw.get("targetEnvironment")
+    return Path(user), target if isinstance(target, str) and target else None
 
 
 # Fields wrangler computes into the config the Vite plugin writes (workers-utils config/config.ts

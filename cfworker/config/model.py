@@ -235,6 +235,9 @@ class Project:
     # Secrets from `deploy --secrets-file` (never from a config file): uploaded with the version
     deploy_secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     config_digest: str | None = None  # sha256 of the text validated (write-back checks it is unchanged)
+    # For a config a build wrote (the Vite plugin's), the user's own config and environment: where
+    # provisioned ids are written back, so they survive the next build
+    write_back_to: tuple[Path, str | None] | None = None
 
     @property
     def entry(self) -> Path:

@@ -236,17 +236,20 @@ def _write_back_ids(project: Project, plan: Plan, execution: ExecutionResult, ui
     if not updates:
         return []
     pretty = "; ".join(f"{b}: " + ", ".join(f"{k} = {v}" for k, v in f.items()) for _, b, f in updates)
+    # A config a build wrote is rewritten by the next build: the ids go into the user's own config
+    target, env, digest = ((*project.write_back_to, None) if project.write_back_to
+                           else (project.config_path, project.env, project.config_digest))
     try:
-        result = write_binding_fields(project.config_path, project.env, updates, loaded_digest=project.config_digest)
+        result = write_binding_fields(target, env, updates, loaded_digest=digest)
     except Exception as exc:  # the deploy is done; a write-back problem never changes its outcome
-        ui.warn(f"could not write provisioned ids into {project.config_path}: {exc}; add them by hand: {pretty}")
+        ui.warn(f"could not write provisioned ids into {target}: {exc}; add them by hand: {pretty}")
         return []
     if result.manual:
-        ui.warn(f"did not write provisioned ids into {project.config_path}: {result.reason}; add them by hand: "
-                f"{result.by_hand(project.env)}")
+        ui.warn(f"did not write provisioned ids into {target}: {result.reason}; add them by hand: "
+                f"{result.by_hand(env)}")
     if result.written:
         again = " (it had changed during the deploy: applied to the new text)" if result.reread else ""
-        ui.info(f"  wrote the id(s) for {', '.join(result.written)} into {project.config_path.name}{again}")
+        ui.info(f"  wrote the id(s) for {', '.join(result.written)} into {target.name}{again}")
     return result.written
 
 

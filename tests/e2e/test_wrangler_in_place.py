@@ -62,3 +62,28 @@ def test_config_flag_takes_a_wrangler_jsonc(tmp_path: Path, env) -> None:
                 env={"CFWORKER_CACHE_DIR": env["CFWORKER_CACHE_DIR"]})
     assert r.code == 0, r
     assert "invalid TOML" not in r.err
+
+
+def test_a_vite_built_config_writes_ids_back_into_the_users_config(tmp_path: Path, env, fake_cf) -> None:
+    """Deploying through the Vite plugin's redirect: the built dist/app/wrangler.json is rewritten by the
+    next build, so the provisioned id goes into the user's wrangler.jsonc (its userConfigPath)."""
+    user = tmp_path / "wrangler.jsonc"
+    user.write_text(JSONC)
+    out = tmp_path / "dist" / "links"
+    out.mkdir(parents=True)
+    (out / "index.js").write_text("export default { fetch: (r, env) => new Response(env.GREETING) };\n")
+    built = {"configPath": str(user), "userConfigPath": str(user), "topLevelName": "links",
+             "definedEnvironments": [], "name": "links", "main": "index.js", "compatibility_date": "2025-06-01",
+             "kv_namespaces": [{"binding": "LINKS"}], "vars": {"GREETING": "hi"}, "no_bundle": True,
+             "rules": [{"type": "ESModule", "globs": ["**/*.js"]}]}
+    import json
+
+    (out / "wrangler.json").write_text(json.dumps(built))
+    (tmp_path / ".wrangler" / "deploy").mkdir(parents=True)
+    (tmp_path / ".wrangler" / "deploy" / "config.json").write_text('{"configPath": "../../dist/links/wrangler.json"}')
+    r = run_cli(["deploy", "--no-check"], env=env, cwd=tmp_path)
+    assert r.code == 0, r
+    ns = fake_cf.kv_namespace("links-links")
+    assert parse_jsonc(user.read_text(), "wrangler.jsonc")["kv_namespaces"][0]["id"] == ns.id
+    assert "// links: a wrangler project, never converted" in user.read_text()
+    assert "wrangler.jsonc" in r.out and json.loads((out / "wrangler.json").read_text()) == built

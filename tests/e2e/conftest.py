@@ -50,6 +50,15 @@ def _add_node_polyfills(cache: Path) -> None:
         install_polyfills(target, runner=SubprocessRunner(), environ=os.environ)
 
 
+@pytest.fixture
+def env(fake_cf, esbuild_cache: Path) -> dict[str, str]:
+    """Credentials for the fake, the session's esbuild, a workers.dev subdomain and example.com
+    (a test module may define its own `env`)."""
+    fake_cf.set_workers_subdomain("acme")
+    fake_cf.zone_id = fake_cf.add_zone("example.com")
+    return {**fake_cf.env, "CFWORKER_CACHE_DIR": str(esbuild_cache)}
+
+
 @pytest.fixture(scope="session")
 def dev_cache(esbuild_cache: Path) -> Path:
     """The session cache with the pinned esbuild and a verified pinned workerd (for `cfworker dev`)."""

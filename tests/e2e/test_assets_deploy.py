@@ -20,11 +20,6 @@ WORKER = ('export default { async fetch(request, env) { const url = new URL(requ
           '  return env.ASSETS.fetch(request); } };\n')
 
 
-@pytest.fixture
-def env(fake_cf, esbuild_cache: Path) -> dict[str, str]:
-    fake_cf.set_workers_subdomain("acme")
-    return {**fake_cf.env, "CFWORKER_CACHE_DIR": str(esbuild_cache)}
-
 
 def site(root: Path, *, main: bool = True, extra: str = "") -> Path:
     public = root / "public"

@@ -15,12 +15,6 @@ pytestmark = pytest.mark.needs_esbuild
 ROUTE = 'routes = [{ pattern = "kv.example.com/*", zone_name = "example.com" }]'
 
 
-@pytest.fixture
-def env(fake_cf, esbuild_cache: Path) -> dict[str, str]:
-    fake_cf.set_workers_subdomain("acme")
-    fake_cf.zone_id = fake_cf.add_zone("example.com")
-    return {**fake_cf.env, "CFWORKER_CACHE_DIR": str(esbuild_cache)}
-
 
 @pytest.fixture
 def deployed(example, env, fake_cf) -> Path:

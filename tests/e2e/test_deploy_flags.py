@@ -22,12 +22,6 @@ def project(tmp_path: Path) -> Path:
     return dest
 
 
-@pytest.fixture
-def env(fake_cf, esbuild_cache: Path) -> dict[str, str]:
-    fake_cf.set_workers_subdomain("acme")
-    fake_cf.zone_id = fake_cf.add_zone("example.com")
-    return {**fake_cf.env, "CFWORKER_CACHE_DIR": str(esbuild_cache)}
-
 
 def test_flags_override_the_config_for_this_deploy(project: Path, env, fake_cf) -> None:
     r = run_cli(["deploy", "--no-check", "--yes", "--name", "kv-flags", "--var", "MODE:canary", "--var", "URL:http://x:1",

@@ -28,11 +28,6 @@ JSONC = """{
 """
 
 
-@pytest.fixture
-def env(fake_cf, esbuild_cache: Path) -> dict[str, str]:
-    fake_cf.set_workers_subdomain("acme")
-    return {**fake_cf.env, "CFWORKER_CACHE_DIR": str(esbuild_cache)}
-
 
 def test_wrangler_jsonc_deploys_and_gets_its_kv_id_written_back_with_comments(tmp_path: Path, env, fake_cf) -> None:
     (tmp_path / "wrangler.jsonc").write_text(JSONC)

@@ -26,7 +26,11 @@ def check_assets(d: Diagnostics, path: str, value: Any, root: Path) -> AssetsSpe
     if table is None:
         return None
     if "directory" not in table:
-        d.error(key_path(path, "directory"), "is required", 'add directory = "./public" (the folder to upload)')
+        vite = any((root / f"vite.config.{ext}").is_file() for ext in ("ts", "js", "mjs", "mts"))
+        d.error(key_path(path, "directory"), "is required",
+                "the Cloudflare Vite plugin fills it in: run the Vite build (`npm run build`) and deploy again, "
+                "cfworker then reads the config the build writes" if vite else
+                'add directory = "./public" (the folder to upload)')
         return None
     text = expect_str(d, key_path(path, "directory"), table["directory"], hint='write directory = "./public"')
     if text is None:

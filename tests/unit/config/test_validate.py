@@ -375,3 +375,17 @@ def test_assets_only_worker_refuses_what_needs_code(check: Check, key: str, valu
                                  f"{key} = {value}\n")
     assert project is None
     assert any(f"assets.{key}" in line and "assets-only Worker" in line for line in diagnostics.render())
+
+
+def test_assets_without_directory_in_a_vite_project_says_to_build(tmp_path: Path) -> None:
+    """Vite-plugin projects leave assets.directory to the build (cloudflare/templates react-starter-template)."""
+    from cfworker.config.loader import load_project
+    from cfworker.errors import ConfigError
+
+    (tmp_path / "wrangler.json").write_text('{"name": "a", "main": "w.ts", "compatibility_date": "2025-01-01", '
+                                            '"assets": {"not_found_handling": "single-page-application"}}')
+    (tmp_path / "w.ts").write_text("export default {}\n")
+    (tmp_path / "vite.config.ts").write_text("export default {}\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(None, env=None, cwd=tmp_path)
+    assert "assets.directory" in info.value.message and "npm run build" in (info.value.hint or "")

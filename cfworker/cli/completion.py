@@ -40,7 +40,7 @@ def complete_env(ctx: click.Context, _param: click.Parameter, incomplete: str) -
 
         config = ctx.params.get("config")
         path = Path(config) if config else find_config(Path.cwd())
-        raw, _ = parse_config(read_config_text(path, str(path)), path, str(path))
+        raw = parse_config(read_config_text(path, str(path)), path, str(path)).raw
     except Exception:  # completion must never print an error into the shell
         return []
     envs = raw.get("env") if isinstance(raw, dict) else None

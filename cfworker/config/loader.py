@@ -12,7 +12,7 @@ import datetime
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cfworker.config.model import Project
 from cfworker.config.parse import parse_toml
@@ -37,11 +37,14 @@ def find_config(cwd: Path) -> Path:
     .jsonc, .toml, read in place), following the Vite plugin's `.wrangler/deploy/config.json` to
     the config it built as wrangler does. ConfigError naming where the search started."""
     start = Path(os.path.abspath(cwd))
-    redirect = _redirect(start)
+    redirect: tuple[Path, Path] | None = None
+    looked = False  # the redirect is looked for only once a folder has no worker.toml
     for folder in (start, *start.parents):
         candidate = folder / CONFIG_NAME
         if candidate.exists():
             return candidate
+        if not looked:
+            redirect, looked = _redirect(start), True
         wrangler = next((folder / n for n in WRANGLER_NAMES if (folder / n).is_file()), None)
         here = redirect is not None and redirect[0] == folder / DEPLOY_REDIRECT
         if redirect is None and wrangler is not None:
@@ -96,8 +99,8 @@ def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
     path = find_config(cwd) if config_path is None else Path(os.path.normpath(cwd / config_path))
     shown = display_path(path, cwd)
     text = read_config_text(path, shown)
-    origin = _built_from(text, path)
-    raw, line_of = parse_config(text, path, shown)
+    parsed = parse_config(text, path, shown)
+    raw, line_of = parsed.raw, parsed.line_of
     project, diagnostics = validate(raw, config_path=path, source_text=text, env=env,
                                     today=today or datetime.date.today(),
                                     display_path=shown, is_file=Path.is_file, line_of=line_of)
@@ -107,21 +110,14 @@ def load_project(config_path: Path | None, *, env: str | None, cwd: Path,
 
     from cfworker.config.writeback import text_digest
 
-    return replace(project, config_digest=text_digest(text), write_back_to=origin), diagnostics.render_warnings()
+    return (replace(project, config_digest=text_digest(text), write_back_to=parsed.built_from),
+            diagnostics.render_warnings())
 
 
-def _built_from(text: str, path: Path) -> tuple[Path, str | None] | None:
-    """(the user's config, its environment) named by a config the Vite plugin built (`userConfigPath`,
-    `targetEnvironment`), when that file exists; None for any other config."""
-    if path.suffix.lower() not in (".json", ".jsonc") or '"userConfigPath"' not in text:
-        return None
-    from cfworker.config.jsonc import parse_jsonc
-
-    try:
-        raw = parse_jsonc(text, str(path))
-    except ConfigError:
-        return None
-    user = raw.get("userConfigPath") if isinstance(raw, dict) else None
+def _built_from(raw: dict[str, Any], path: Path) -> tuple[Path, str | None] | None:
+    """(the user's config, its environment) named by a config the Vite plugin built (its computed
+    `userConfigPath`, `targetEnvironment`), when that file exists; None for any other config."""
+    user = raw.get("userConfigPath")
     if not isinstance(user, str) or not Path(user).is_absolute() or not Path(user).is_file() or Path(user) == path:
         return None
     target = raw.get("targetEnvironment")
@@ -175,23 +171,28 @@ def _env_layers(raw: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for e in envs.values() if isinstance(e, dict)] if isinstance(envs, dict) else []
 
 
-def parse_config(text: str, path: Path, shown: str) -> tuple[dict[str, Any], Callable[[str], int | None] | None]:
-    """The parsed config and, for a JSON one, where its keys are (None: TOML, located by validate).
+class ParsedConfig(NamedTuple):
+    raw: dict[str, Any]
+    line_of: Callable[[str], int | None] | None  # where a JSON config's keys are (None: TOML, validate finds them)
+    built_from: tuple[Path, str | None] | None  # the user's config and env, for a Vite-built config
 
-    A wrangler config keeps wrangler's keys (worker.toml uses the same names); only what has
-    no meaning for a deploy is set aside here: the editor's `$schema` reference."""
+
+def parse_config(text: str, path: Path, shown: str) -> ParsedConfig:
+    """The parsed config, once. A wrangler config keeps wrangler's keys (worker.toml uses the same
+    names); what sets nothing for a deploy is set aside (`$schema`, `unused_wrangler_keys`)."""
     if not is_wrangler_config(path):
-        return parse_toml(text, shown), None
+        return ParsedConfig(parse_toml(text, shown), None, None)
     from cfworker.config.wrangler import parse_wrangler
 
     raw = parse_wrangler(text, shown)
     raw.pop("$schema", None)
+    built_from = _built_from(raw, path)
     unused_wrangler_keys(raw)
     if path.suffix.lower() in (".json", ".jsonc"):
         from cfworker.config.jsonc import JsonIndex
 
-        return raw, JsonIndex(text).line_of
-    return raw, None
+        return ParsedConfig(raw, JsonIndex(text).line_of, built_from)
+    return ParsedConfig(raw, None, built_from)
 
 
 def config_account_id(config_path: Path | None, *, env: str | None, cwd: Path) -> tuple[str | None, Path | None]:
@@ -216,7 +217,7 @@ def config_account_id(config_path: Path | None, *, env: str | None, cwd: Path) -
         path = Path(os.path.normpath(cwd / config_path))
     shown = display_path(path, cwd)
     text = read_config_text(path, shown)
-    raw, line_of = parse_config(text, path, shown)
+    raw, line_of, _ = parse_config(text, path, shown)
     layer, prefix = raw, ""
     envs = raw.get("env")
     if env is not None and isinstance(envs, dict) and isinstance(envs.get(env), dict) and "account_id" in envs[env]:

@@ -101,6 +101,21 @@ class AppContext:
             self.ui.warn(warning)
         return project
 
+    def confirm_destructive(self, question: str, *, yes: bool) -> None:
+        """The one confirmation rule of every destructive command: without a terminal, --yes is
+        required (NeedsConfirmation, exit 2); a "no" stops it with nothing changed (Declined, exit 1,
+        not reported as an error)."""
+        from cfworker.errors import Declined, NeedsConfirmation
+
+        if yes:
+            return
+        if not self.is_interactive:
+            raise NeedsConfirmation(f"{question.rstrip('?')}: this needs confirmation", hint="rerun with --yes")
+        import click
+
+        if not click.confirm(question, default=False):
+            raise Declined("Cancelled: nothing was changed.")
+
     def load_dotenv(self) -> list[Path]:
         """Add the variables of .env files to this run's environment, as wrangler does (its
         config/dot-env.ts): the --env-file paths, else `.env`, `.env.local`, `.env.<env>`,

@@ -101,7 +101,7 @@ EXAMPLES
   cfworker dns set TXT example.com "v=spf1 -all" --ttl 300
   cfworker dns set MX example.com mail.example.com --priority 10
 """)
-@click.argument("rtype", metavar="TYPE", shell_complete=lambda ctx, param, incomplete: _complete_type(ctx, param, incomplete))
+@click.argument("rtype", metavar="TYPE", shell_complete=_complete_type)
 @click.argument("name")
 @click.argument("content")
 @click.option("--ttl", type=int, help="1 (automatic) or 60-86400 seconds. [default: 1 for a new record]")
@@ -166,7 +166,6 @@ def dns_delete(app: AppContext, name: str, rtype: str | None, content: str | Non
     from cfworker.api.zones import Zone
     from cfworker.cli.hook_session import (
         apply_steps,
-        confirm_destructive,
         open_session,
         pick_zone,
     )
@@ -185,7 +184,7 @@ def dns_delete(app: AppContext, name: str, rtype: str | None, content: str | Non
         if steps:
             app.ui.lines(render_plan(Plan(script="", steps=tuple(steps)),
                                      header=f"DNS records to delete in zone {target.name}:"))
-            confirm_destructive(app, f"delete {len(records)} DNS record(s) listed above?", yes=yes)
+            app.confirm_destructive(f"delete {len(records)} DNS record(s) listed above?", yes=yes)
         apply_steps(app, client, steps)
     if app.json_mode:
         app.ui.emit_json({"zone": target.name, "deleted": [r.id for r in records]})

@@ -63,21 +63,6 @@ def pick_zone(client: CloudflareClient, account_id: str, *, zone: str | None, ho
     raise UserError(f"the account has {len(zones)} zones ({listing}); {what}", hint="pass --zone example.com")
 
 
-def confirm_destructive(app: AppContext, question: str, *, yes: bool) -> None:
-    """Ask before a destructive command: without a terminal, --yes is required (NeedsConfirmation,
-    exit 2); a "no" stops it with nothing changed (Declined, exit 1, not reported as an error)."""
-    from cfworker.errors import Declined, NeedsConfirmation
-
-    if yes:
-        return
-    if not app.is_interactive:
-        raise NeedsConfirmation(f"{question.rstrip('?')}: this needs confirmation", hint="rerun with --yes")
-    import click
-
-    if not click.confirm(question, default=False):
-        raise Declined("Cancelled: nothing was changed.")
-
-
 def apply_steps(app: AppContext, client: CloudflareClient, steps: Sequence[HookStep]) -> list[dict[str, Any]]:
     """Perform steps in order, printing each; a failure after some applied is a PartialFailure (exit 3)."""
     from cfworker.deploy.hook_runner import HookRunner

@@ -45,7 +45,7 @@ def new_project_date(today: datetime.date) -> str:
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.option("--template", "-t", metavar="NAME", help="Template to start from (see --list). [default: ask]",
-              shell_complete=lambda ctx, param, incomplete: _complete_template(ctx, param, incomplete))
+              shell_complete=_complete_template)
 @click.option("--name", "-n", metavar="NAME", help="Worker name. [default: the directory's name, when valid]")
 @click.option("--force", is_flag=True, help="Write into a non-empty directory, or overwrite an existing worker.toml.")
 @click.option("--list", "list_only", is_flag=True, help="List the templates, one line each, and exit.")

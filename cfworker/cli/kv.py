@@ -145,9 +145,7 @@ def namespace_delete(app: AppContext, namespace_id: str | None, binding: str | N
     from cfworker.api import kv as api
 
     client, account_id, ns_id = _resolve_namespace(app, namespace_id, binding)
-    from cfworker.cli.hook_session import confirm_destructive
-
-    confirm_destructive(app, f"Delete KV namespace {ns_id} and all its keys?", yes=yes)
+    app.confirm_destructive(f"Delete KV namespace {ns_id} and all its keys?", yes=yes)
     with client:
         api.delete_namespace(client, account_id, ns_id)
     if app.json_mode:

@@ -41,7 +41,7 @@ EXAMPLES
 def purge(app: AppContext, everything: bool, files: tuple[str, ...], tags: tuple[str, ...], hosts: tuple[str, ...],
           prefixes: tuple[str, ...], zone: str | None, yes: bool) -> None:
     """Purge cached content: URLs, tags, hosts, prefixes or everything (default: worker.toml's [purge])."""
-    from cfworker.cli.hook_session import apply_steps, confirm_destructive, open_session
+    from cfworker.cli.hook_session import apply_steps, open_session
     from cfworker.deploy.plan import Plan
     from cfworker.deploy.render import render_plan
 
@@ -61,7 +61,7 @@ def purge(app: AppContext, everything: bool, files: tuple[str, ...], tags: tuple
         app.ui.lines(render_plan(Plan(script="", steps=steps, notes=plan.notes), header="Purge:"))
         if any(s.kind == "everything" for s in steps):
             zones = ", ".join(s.zone_name for s in steps)
-            confirm_destructive(app, f"purge everything cached for {zones}?", yes=yes)
+            app.confirm_destructive(f"purge everything cached for {zones}?", yes=yes)
         outputs = apply_steps(app, client, steps)
     if app.json_mode:
         app.ui.emit_json({"requests": [{"zone": s.zone_name, "kind": s.kind, "items": list(s.items), **out}

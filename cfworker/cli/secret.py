@@ -168,9 +168,7 @@ def secret_delete(app: AppContext, name: str, yes: bool, script_name: str | None
     from cfworker.api import workers as api
 
     client, account_id, script, _ = _target(app, script_name)
-    from cfworker.cli.hook_session import confirm_destructive
-
-    confirm_destructive(app, f"Delete secret {name} from worker {script!r}?", yes=yes)
+    app.confirm_destructive(f"Delete secret {name} from worker {script!r}?", yes=yes)
     with client:
         existing = api.list_secrets(client, account_id, script)
         if existing is None or name not in existing:

@@ -22,6 +22,7 @@ from cfworker.api.errors import CloudflareAPIError
 from cfworker.deploy.concern import Concern, Planning, Run
 from cfworker.deploy.concerns.script import UploadScript
 from cfworker.deploy.plan import Phase, StepBase
+from cfworker.ui import human_size
 
 if TYPE_CHECKING:
     from cfworker.api.client import CloudflareClient
@@ -30,12 +31,6 @@ if TYPE_CHECKING:
 
 JWT_STATE = "assets.completion_jwt"
 BAR = 24
-
-
-def mib(n: int) -> str:
-    from cfworker.ui import human_size
-
-    return human_size(n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +49,9 @@ class UploadAssets(StepBase):
 
     def describe(self) -> str:
         if self.session is None:
-            return (f"assets: {self.files} files ({mib(self.total_bytes)}); the upload session says which are new")
+            return (f"assets: {self.files} files ({human_size(self.total_bytes)}); the upload session says which are new")
         new = self.session.missing
-        size = f" ({mib(self.new_bytes or 0)})" if new else ""
+        size = f" ({human_size(self.new_bytes or 0)})" if new else ""
         return f"assets: {self.files} files, {new} new{size}, {self.files - new} unchanged"
 
 
@@ -91,7 +86,7 @@ class AssetsConcern(Concern):
                 status(None)
         run.state[JWT_STATE] = result.completion_jwt  # for the script upload; never in the step's output
         if run.announce is not None:
-            run.announce(f"assets: uploaded {result.uploaded_files} file(s) ({mib(result.uploaded_bytes)}), "
+            run.announce(f"assets: uploaded {result.uploaded_files} file(s) ({human_size(result.uploaded_bytes)}), "
                          f"{result.skipped} already on Cloudflare")
         return {"uploaded": result.uploaded_files,
                 "uploaded_bytes": result.uploaded_bytes, "unchanged": result.skipped}
